@@ -1,0 +1,88 @@
+"""
+### Spotify daily snapshot
+
+Every day, for every connected person: top tracks and top artists for the three time ranges
+(short, medium, long term) and the recently played tracks, extracted from Spotify with spotipy,
+cleaned with pandas and upserted into MongoDB on natural keys, so a rerun changes nothing.
+
+* **Batches**: people are split into batches (`SPOTIFY_ETL_BATCH_SIZE`, default 50), one mapped
+  task each, all in the `spotify_api` pool.
+* **Failures**: a person whose token was revoked or expired is marked `needs_reauth` and the
+  others still load; other failures of one person are retried by Airflow (people already done
+  in the run are skipped). A long rate limit fails the task with "rate limited, retry after N s".
+* **Snapshot date**: the day the run's data interval covers. Real Spotify only knows today, so
+  dates other than today or yesterday are refused unless the source can time-travel.
+* **Trigger manually** with Params: `users` (ids; empty = everyone active) and `time_ranges`.
+* Each run is recorded per person in the `runs` collection; the `spotify_snapshots` Asset
+  is updated for downstream DAGs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Param, dag, get_current_context, task
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from spotify_etl.assets import SNAPSHOTS
+
+TIME_RANGES = ["short_term", "medium_term", "long_term"]
+
+
+@dag(
+    dag_id="spotify_daily_snapshot",
+    schedule=CronDataIntervalTimetable("0 3 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={
+        "retries": 3,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(hours=1),
+    },
+    params={
+        "users": Param([], type="array", items={"type": "string"},
+                       description="Spotify user ids to snapshot; empty means every active person."),
+        "time_ranges": Param(TIME_RANGES, type="array",
+                             items={"type": "string", "enum": TIME_RANGES},
+                             description="Which top-item time ranges to read."),
+    },
+    tags=["spotify", "snapshot"],
+    doc_md=__doc__,
+)
+def spotify_daily_snapshot():
+    @task
+    def plan_batches() -> list[list[str]]:
+        """Split the active people into batches, one mapped snapshot task each."""
+        from spotify_etl.snapshot import plan_batches
+
+        return plan_batches(user_ids=get_current_context()["params"]["users"])
+
+    @task(pool="spotify_api")
+    def snapshot_batch(user_ids: list[str]) -> dict:
+        """Extract, transform and load one batch of people."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from spotify_etl.snapshot import snapshot_batch, snapshot_date_for
+        from spotify_etl.spotify_client import SnapshotDateError
+
+        context = get_current_context()
+        try:
+            return snapshot_batch(user_ids, snapshot_date_for(context), run_id=context["run_id"],
+                                  time_ranges=context["params"]["time_ranges"])
+        except (SnapshotDateError, ValueError) as error:
+            raise AirflowFailException(str(error)) from error  # a retry cannot fix these
+
+    @task(outlets=[SNAPSHOTS])
+    def summarize(results: list[dict]) -> dict:
+        """Sum the batches up and announce the new snapshot to downstream DAGs."""
+        from spotify_etl.snapshot import summarize
+
+        return summarize(list(results))
+
+    summarize(snapshot_batch.expand(user_ids=plan_batches()))
+
+
+spotify_daily_snapshot()

@@ -1,0 +1,21 @@
+"""The `python -m spotify_etl` command line (click).
+
+One module per group of commands; each registers its commands on `main` when imported below.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name=None, version=__import__("spotify_etl").__version__)
+def main() -> None:
+    """Own and analyse your Spotify listening: Airflow 3 pipeline into MongoDB.
+
+    Start with `demo` (everything offline against the local Spotify sandbox).
+    """
+
+
+from spotify_etl.cli import sandbox  # noqa: E402,F401  (registers commands)
+from spotify_etl.cli import pipeline  # noqa: E402,F401

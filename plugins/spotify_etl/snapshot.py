@@ -1,0 +1,231 @@
+"""Take the daily snapshot for a batch of people: extract, transform, load, record the run.
+
+This is what a mapped Airflow task calls. Each person is handled on their own: a revoked
+token marks that person `needs_reauth`, any other failure is recorded in `runs`, and the
+others still load. The batch fails at the end (so Airflow retries) only for failures a retry
+can fix; a retry skips the people that already succeeded in the same run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from spotipy.exceptions import SpotifyException
+
+from spotify_etl.extract import artists_to_refresh, extract_user_day, newest_play_ms
+from spotify_etl.load import load_user_day
+from spotify_etl.settings import TIME_RANGES, Settings, load_settings
+from spotify_etl.spotify_client import (NeedsReauthorization, RateLimited, SnapshotDateError,
+                                        SpotifySource, SpotifyUnavailable)
+from spotify_etl.storage import ensure_indexes, open_database
+from spotify_etl.token_store import ACTIVE, TokenStore, TokenStoreError, list_users
+from spotify_etl.transform import artists_frame, transform_user_day
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
+
+
+class BatchIncomplete(RuntimeError):
+    """Some people in the batch failed in a way a retry may fix."""
+
+
+@dataclass
+class UserResult:
+    """How one person's snapshot went."""
+
+    user_id: str
+    status: str  # success | needs_reauth | failed | rate_limited | skipped
+    counts: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    duration_seconds: float = 0.0
+    transform_load_seconds: float = 0.0
+    error: str | None = None
+    retryable: bool = False
+
+
+def snapshot_date_for(context: Mapping[str, Any]) -> date:
+    """Derive the snapshot date from an Airflow run: the day its data interval covers."""
+    start, end = context.get("data_interval_start"), context.get("data_interval_end")
+    if start is not None and end is not None and end > start:
+        return pd.Timestamp(start).tz_convert("UTC").date()
+    # Manual runs without an interval: the last complete day before the run.
+    anchor = context.get("logical_date") or context.get("run_after") or datetime.now(UTC)
+    return pd.Timestamp(anchor).tz_convert("UTC").date() - timedelta(days=1)
+
+
+def plan_batches(settings: Settings | None = None, user_ids: list[str] | None = None,
+                 batch_size: int | None = None) -> list[list[str]]:
+    """Split the active people (or the requested ones) into batches for mapped tasks."""
+    settings = settings or load_settings()
+    size = batch_size or settings.batch_size
+    with open_database(settings) as db:
+        ensure_indexes(db)
+        users = list_users(db, user_ids=user_ids or None)
+    known = {user["_id"] for user in users}
+    unknown = sorted(set(user_ids or []) - known)
+    if unknown:
+        raise ValueError(f"Unknown user id(s): {', '.join(unknown)}. "
+                         "List people with `python -m spotify_etl users`.")
+    active = [user["_id"] for user in users if user.get("status") == ACTIVE]
+    skipped = len(users) - len(active)
+    log.info("%s active people in %s batch(es); %s skipped (need re-authorization)",
+             len(active), -(-len(active) // size) if active else 0, skipped)
+    return [active[i:i + size] for i in range(0, len(active), size)]
+
+
+def snapshot_batch(user_ids: list[str], snapshot_date: date, *, run_id: str,
+                   time_ranges: list[str] | None = None, settings: Settings | None = None,
+                   store: TokenStore | None = None) -> dict[str, Any]:
+    """Snapshot each person of a batch; fail at the end only if a retry could help."""
+    settings = settings or load_settings()
+    store = store or TokenStore(settings)
+    time_ranges = list(time_ranges or TIME_RANGES)
+    invalid = sorted(set(time_ranges) - set(TIME_RANGES))
+    if invalid:
+        raise ValueError(f"Unknown time range(s) {invalid}; use {', '.join(TIME_RANGES)}")
+    with open_database(settings, write=False) as db:
+        done = {run["user_id"] for run in db.runs.find(
+            {"user_id": {"$in": user_ids}, "snapshot_date": snapshot_date.isoformat(),
+             "run_id": run_id, "status": "success"}, projection={"user_id": 1})}
+    artists_fetched: set[str] = set()
+    results: list[UserResult] = []
+    for position, user_id in enumerate(user_ids, start=1):
+        if user_id in done:
+            log.info("[%s/%s] %s already succeeded in this run; skipped", position,
+                     len(user_ids), user_id)
+            results.append(UserResult(user_id, "skipped"))
+            continue
+        result = snapshot_user(user_id, snapshot_date, run_id=run_id, time_ranges=time_ranges,
+                               settings=settings, store=store, artists_fetched=artists_fetched)
+        results.append(result)
+        log.info("[%s/%s] %s: %s (%s API calls, %.2f s)%s", position, len(user_ids), user_id,
+                 result.status, sum(result.api_calls.values()), result.duration_seconds,
+                 f": {result.error}" if result.error else "")
+    summary = {
+        "snapshot_date": snapshot_date.isoformat(), "users": len(user_ids),
+        "by_status": _count(r.status for r in results),
+        "documents": sum(r.counts.get("documents", 0) for r in results),
+        "api_calls": sum(sum(r.api_calls.values()) for r in results),
+    }
+    retryable = [r for r in results if r.retryable]
+    if retryable:
+        details = "; ".join(f"{r.user_id}: {r.error}" for r in retryable)
+        raise BatchIncomplete(f"{len(retryable)} of {len(user_ids)} people failed and will be "
+                              f"retried: {details}")
+    return summary
+
+
+def summarize(batch_summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add up the batch summaries of one run."""
+    total: dict[str, Any] = {"batches": len(batch_summaries), "users": 0, "documents": 0,
+                             "api_calls": 0, "by_status": {}}
+    for summary in batch_summaries:
+        total["snapshot_date"] = summary["snapshot_date"]
+        for key in ("users", "documents", "api_calls"):
+            total[key] += summary[key]
+        for status, n in summary["by_status"].items():
+            total["by_status"][status] = total["by_status"].get(status, 0) + n
+    log.info("Snapshot %s: %s people in %s batches, %s documents, %s API calls, by status %s",
+             total.get("snapshot_date"), total["users"], total["batches"], total["documents"],
+             total["api_calls"], total["by_status"])
+    return total
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges: list[str],
+                  settings: Settings, store: TokenStore,
+                  artists_fetched: set[str] | None = None) -> UserResult:
+    """Snapshot one person; never raises for a problem of theirs alone."""
+    started, started_at = time.monotonic(), datetime.now(UTC)
+    artists_fetched = artists_fetched if artists_fetched is not None else set()
+    result = UserResult(user_id, "failed")
+    source: SpotifySource | None = None
+    try:
+        with open_database(settings, write=False) as db:
+            user = db.users.find_one({"_id": user_id}, projection={"status": 1})
+            after_ms = newest_play_ms(db, user_id)
+        if user is None:
+            raise TokenStoreError(f"unknown user {user_id}")
+        if user.get("status") != ACTIVE:
+            result.status, result.error = "skipped", f"status is {user.get('status')}"
+            return result
+        source = SpotifySource(settings, store.cache_handler(user_id), as_of=snapshot_date)
+        raw = extract_user_day(source, snapshot_date, time_ranges, after_ms)
+        transform_started = time.monotonic()
+        day = transform_user_day(user_id, snapshot_date, raw.top, raw.plays)
+        needed = day.artist_ids_needing_details() - artists_fetched
+        with open_database(settings, write=False) as db:
+            stale = artists_to_refresh(db, needed, snapshot_date, settings.artist_refresh_days)
+        lookup_started = time.monotonic()
+        if stale:
+            day.artists = pd.concat([day.artists, artists_frame(
+                [a for a in source.artists(stale) if isinstance(a, dict) and a.get("id")])],
+                ignore_index=True).drop_duplicates("_id")
+            artists_fetched.update(stale)
+        load_started = time.monotonic()
+        with open_database(settings) as db:
+            result.counts = load_user_day(db, user_id, snapshot_date, day, set(raw.top))
+            db.users.update_one({"_id": user_id},
+                                {"$max": {"last_snapshot_date": snapshot_date.isoformat()}})
+        result.transform_load_seconds = ((lookup_started - transform_started)
+                                         + (time.monotonic() - load_started))
+        result.dropped = dict(day.dropped)
+        result.status = "success"
+    except NeedsReauthorization as error:
+        result.status, result.error = "needs_reauth", str(error)
+        store.mark_needs_reauth(user_id, str(error))
+    except RateLimited as error:
+        result.status, result.error, result.retryable = "rate_limited", str(error), True
+        _record(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
+        raise  # the limit is the app's, not this person's: stop the batch, retry later
+    except SnapshotDateError:
+        raise
+    except (SpotifyUnavailable, OSError) as error:
+        result.error, result.retryable = str(error), True
+    except SpotifyException as error:
+        result.error = f"Spotify answered {error.http_status}: {_last_line(error.msg)}"
+        result.retryable = error.http_status >= 500 or error.http_status == 429
+    except Exception as error:  # noqa: BLE001 - one person's surprise must not stop the others
+        log.exception("Snapshot of %s failed", user_id)
+        result.error = f"{type(error).__name__}: {_last_line(str(error))}"
+        result.retryable = not isinstance(error, (TokenStoreError, ValueError, KeyError))
+    _record(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
+    return result
+
+
+def _last_line(text: str) -> str:
+    return (text or "").strip().splitlines()[-1].strip() if text else ""
+
+
+def _record(result: UserResult, user_id: str, snapshot_date: date, run_id: str, started: float,
+            started_at: datetime, source: SpotifySource | None, settings: Settings) -> None:
+    result.duration_seconds = round(time.monotonic() - started, 3)
+    result.api_calls = dict(source.calls) if source else {}
+    document = {
+        "user_id": user_id, "snapshot_date": snapshot_date.isoformat(), "run_id": run_id,
+        "status": result.status, "counts": result.counts, "dropped": result.dropped,
+        "api_calls": result.api_calls,
+        "api_call_total": sum(n for k, n in result.api_calls.items() if k != "POST /api/token"),
+        "duration_seconds": result.duration_seconds, "started_at": started_at,
+        "finished_at": datetime.now(UTC), "error": result.error,
+    }
+    try:
+        with open_database(settings) as db:
+            db.runs.update_one({"user_id": user_id, "snapshot_date": document["snapshot_date"]},
+                               {"$set": document, "$inc": {"attempts": 1}}, upsert=True)
+    except Exception:  # noqa: BLE001 - the run log must not hide the person's own outcome
+        log.exception("Could not record the run of %s", user_id)

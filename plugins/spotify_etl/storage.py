@@ -1,0 +1,122 @@
+"""Where the data lives: pick MongoDB or the embedded store, and declare the collections.
+
+`open_database()` is the one way in. It uses Airflow's `MongoHook` when the `mongo_default`
+connection exists, `MONGODB_URI` otherwise, and the embedded development store when neither is
+set. The collections, their natural keys and indexes are declared once, here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from spotify_etl.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from pymongo.database import Database
+
+log = logging.getLogger(__name__)
+
+# collection -> list of (keys, unique). The first unique index is the natural key.
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+    "users": [([("status", 1)], False)],
+    "tokens": [],
+    "artists": [([("genres", 1)], False)],
+    "albums": [],
+    "tracks": [([("artist_ids", 1)], False), ([("isrc", 1)], False)],
+    "top_items": [
+        ([("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)], True),
+        ([("kind", 1), ("item_id", 1), ("snapshot_date", 1)], False),
+    ],
+    "plays": [
+        ([("user_id", 1), ("played_at", 1)], True),
+        ([("track_id", 1)], False),
+    ],
+    "runs": [
+        ([("user_id", 1), ("snapshot_date", 1)], True),
+        ([("snapshot_date", 1), ("status", 1)], False),
+    ],
+}
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "users": ("_id",), "tokens": ("_id",), "artists": ("_id",), "albums": ("_id",),
+    "tracks": ("_id",),
+    "top_items": ("user_id", "snapshot_date", "kind", "time_range", "rank"),
+    "plays": ("user_id", "played_at"),
+    "runs": ("user_id", "snapshot_date"),
+}
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every collection's indexes; a no-op when they exist."""
+    for collection, indexes in INDEXES.items():
+        for keys, unique in indexes:
+            db[collection].create_index(keys, unique=unique)
+
+
+def backend_name(settings: Settings | None = None) -> str:
+    """Say which store `open_database` will use: 'airflow-connection', 'mongodb-uri' or 'embedded'."""
+    settings = settings or load_settings()
+    if _airflow_mongo_uri(settings.mongo_conn_id):
+        return "airflow-connection"
+    if settings.mongodb_uri:
+        return "mongodb-uri"
+    return "embedded"
+
+
+def _airflow_mongo_uri(conn_id: str) -> bool:
+    """Tell whether an Airflow connection for MongoDB is configured, without touching a DB."""
+    if os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"):
+        return True
+    try:  # Inside a running task the Task SDK can resolve connections stored in Airflow.
+        from airflow.sdk import get_current_context
+
+        get_current_context()
+    except Exception:
+        return False
+    try:
+        from airflow.sdk import BaseHook
+
+        BaseHook.get_connection(conn_id)
+        return True
+    except Exception:
+        return False
+
+
+@lru_cache(maxsize=4)
+def _embedded(data_dir: str, database: str):
+    from spotify_etl.embedded_store import EmbeddedStore
+
+    return EmbeddedStore(data_dir, database)
+
+
+@lru_cache(maxsize=4)
+def _client_for_uri(uri: str):
+    from pymongo import MongoClient
+
+    return MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000, appname="spotify_etl")
+
+
+@contextmanager
+def open_database(settings: Settings | None = None, *, write: bool = True) -> Iterator[Database]:
+    """Yield the project's database; hold it only as long as the work needs it."""
+    settings = settings or load_settings()
+    backend = backend_name(settings)
+    if backend == "embedded":
+        with _embedded(str(settings.data_dir), settings.database).session(write=write) as db:
+            yield db
+        return
+    if backend == "airflow-connection":
+        from airflow.providers.mongo.hooks.mongo import MongoHook
+
+        from bson import CodecOptions
+
+        with MongoHook(mongo_conn_id=settings.mongo_conn_id) as hook:
+            yield hook.get_conn().get_database(settings.database,
+                                               codec_options=CodecOptions(tz_aware=True))
+        return
+    yield _client_for_uri(settings.mongodb_uri).get_database(settings.database)

@@ -1,0 +1,205 @@
+"""Turn Spotify payloads into clean tables: tracks, artists, albums, ranked top items, plays.
+
+Pure functions over plain data (lists of dicts in, pandas DataFrames out): no I/O. Nulls, local
+files and malformed items are dropped and counted, never fatal. Fields that development-mode
+apps no longer get (popularity, followers, markets) are kept when present and null otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+TRACK_COLUMNS = ["_id", "name", "artist_ids", "artist_names", "album_id", "duration_ms",
+                 "explicit", "isrc", "popularity", "track_number", "disc_number", "uri"]
+ARTIST_COLUMNS = ["_id", "name", "genres", "images", "popularity", "followers", "uri"]
+ALBUM_COLUMNS = ["_id", "name", "album_type", "release_date", "release_date_precision",
+                 "total_tracks", "artist_ids", "images", "uri"]
+TOP_ITEM_COLUMNS = ["user_id", "snapshot_date", "kind", "time_range", "rank", "item_id", "name",
+                    "artist_ids", "artist_names", "genres"]
+PLAY_COLUMNS = ["user_id", "played_at", "track_id", "track_name", "artist_ids", "artist_names",
+                "album_id", "duration_ms", "context_type", "context_uri"]
+
+
+@dataclass
+class UserDay:
+    """Everything one person's snapshot produced, as tables ready to load."""
+
+    tracks: pd.DataFrame
+    artists: pd.DataFrame
+    albums: pd.DataFrame
+    top_items: pd.DataFrame
+    plays: pd.DataFrame
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def artist_ids_needing_details(self) -> set[str]:
+        """Artists referenced by tracks or plays whose full details this payload lacks."""
+        referenced = set(_explode(self.tracks, "artist_ids")) | set(_explode(self.plays, "artist_ids"))
+        return referenced - set(self.artists["_id"])
+
+
+def _explode(frame: pd.DataFrame, column: str) -> list[str]:
+    if frame.empty:
+        return []
+    return [value for value in frame[column].explode().dropna()]
+
+
+def _problem(item: Any, *, kind: str) -> str | None:
+    """Name what is wrong with an item, or None when it is usable."""
+    if item is None:
+        return "null"
+    if not isinstance(item, dict):
+        return "malformed"
+    if item.get("is_local"):
+        return "local"
+    if not isinstance(item.get("id"), str) or not item["id"] or not isinstance(item.get("name"), str):
+        return "malformed"
+    if kind == "tracks":
+        artists = item.get("artists")
+        album = item.get("album")
+        if not isinstance(artists, list) or not isinstance(album, dict):
+            return "malformed"
+        if any(not isinstance(a, dict) or not isinstance(a.get("id"), str) for a in artists):
+            return "malformed"
+    return None
+
+
+def _valid(items: list[Any], kind: str, dropped: Counter[str]) -> list[dict[str, Any]]:
+    keep = []
+    for item in items or []:
+        problem = _problem(item, kind=kind)
+        if problem:
+            dropped[f"{kind}:{problem}"] += 1
+        else:
+            keep.append(item)
+    return keep
+
+
+def _track_record(track: dict[str, Any]) -> dict[str, Any]:
+    album = track.get("album") or {}
+    return {
+        "_id": track["id"], "name": track["name"],
+        "artist_ids": [a["id"] for a in track["artists"]],
+        "artist_names": [a.get("name") for a in track["artists"]],
+        "album_id": album.get("id"), "duration_ms": track.get("duration_ms"),
+        "explicit": track.get("explicit"),
+        "isrc": (track.get("external_ids") or {}).get("isrc"),
+        "popularity": track.get("popularity"), "track_number": track.get("track_number"),
+        "disc_number": track.get("disc_number"), "uri": track.get("uri"),
+    }
+
+
+def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def tracks_frame(tracks: list[dict[str, Any]]) -> pd.DataFrame:
+    """Tabulate valid track objects, one row per track id."""
+    frame = _frame([_track_record(t) for t in tracks], TRACK_COLUMNS)
+    return frame.drop_duplicates("_id", keep="first").reset_index(drop=True)
+
+
+def artists_frame(artists: list[dict[str, Any]]) -> pd.DataFrame:
+    """Tabulate valid full artist objects (genres may be empty; popularity may be absent)."""
+    records = [{
+        "_id": a["id"], "name": a["name"], "genres": list(a.get("genres") or []),
+        "images": list(a.get("images") or []), "popularity": a.get("popularity"),
+        "followers": (a.get("followers") or {}).get("total"), "uri": a.get("uri"),
+    } for a in artists]
+    return _frame(records, ARTIST_COLUMNS).drop_duplicates("_id").reset_index(drop=True)
+
+
+def albums_frame(tracks: list[dict[str, Any]]) -> pd.DataFrame:
+    """Tabulate the albums of valid tracks, one row per album id."""
+    records = []
+    for track in tracks:
+        album = track.get("album") or {}
+        if not isinstance(album.get("id"), str):
+            continue
+        records.append({
+            "_id": album["id"], "name": album.get("name"), "album_type": album.get("album_type"),
+            "release_date": album.get("release_date"),
+            "release_date_precision": album.get("release_date_precision"),
+            "total_tracks": album.get("total_tracks"),
+            "artist_ids": [a.get("id") for a in album.get("artists") or [] if isinstance(a, dict)],
+            "images": list(album.get("images") or []), "uri": album.get("uri"),
+        })
+    return _frame(records, ALBUM_COLUMNS).drop_duplicates("_id").reset_index(drop=True)
+
+
+def top_items_frame(user_id: str, snapshot_date: date, kind: str, time_range: str,
+                    items: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rank valid top items 1..n in Spotify's order, one row per item."""
+    records = []
+    for item in items:
+        is_track = kind == "tracks"
+        records.append({
+            "user_id": user_id, "snapshot_date": snapshot_date.isoformat(), "kind": kind,
+            "time_range": time_range, "item_id": item["id"], "name": item["name"],
+            "artist_ids": [a["id"] for a in item["artists"]] if is_track else [item["id"]],
+            "artist_names": [a.get("name") for a in item["artists"]] if is_track else [item["name"]],
+            "genres": None if is_track else list(item.get("genres") or []),
+        })
+    frame = pd.DataFrame.from_records(records, columns=[c for c in TOP_ITEM_COLUMNS if c != "rank"])
+    frame = frame.drop_duplicates("item_id", keep="first").reset_index(drop=True)
+    frame.insert(4, "rank", range(1, len(frame) + 1))
+    return frame
+
+
+def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[pd.DataFrame, list]:
+    """Tabulate play-history items (one row per played_at); return the rows and their tracks."""
+    records, tracks = [], []
+    for play in plays or []:
+        if not isinstance(play, dict) or play.get("track") is None:
+            dropped["plays:null" if play is None or isinstance(play, dict) else "plays:malformed"] += 1
+            continue
+        track = play["track"]
+        problem = _problem(track, kind="tracks")
+        played_at = pd.to_datetime(play.get("played_at"), utc=True, errors="coerce")
+        if problem is None and pd.isna(played_at):
+            problem = "malformed"
+        if problem:
+            dropped[f"plays:{problem}"] += 1
+            continue
+        context = play.get("context") or {}
+        tracks.append(track)
+        records.append({
+            "user_id": user_id, "played_at": played_at.to_pydatetime(), "track_id": track["id"],
+            "track_name": track["name"], "artist_ids": [a["id"] for a in track["artists"]],
+            "artist_names": [a.get("name") for a in track["artists"]],
+            "album_id": (track.get("album") or {}).get("id"),
+            "duration_ms": track.get("duration_ms"),
+            "context_type": context.get("type"), "context_uri": context.get("uri"),
+        })
+    frame = _frame(records, PLAY_COLUMNS)
+    frame = frame.drop_duplicates("played_at").sort_values("played_at").reset_index(drop=True)
+    return frame, tracks
+
+
+def transform_user_day(user_id: str, snapshot_date: date, top: dict[tuple[str, str], list[Any]],
+                       plays: list[Any], extra_artists: list[Any] = ()) -> UserDay:
+    """Build one person's tables for one day from the raw payloads."""
+    dropped: Counter[str] = Counter()
+    top_frames, all_tracks, full_artists = [], [], []
+    for (kind, time_range), items in top.items():
+        valid = _valid(items, kind, dropped)
+        top_frames.append(top_items_frame(user_id, snapshot_date, kind, time_range, valid))
+        (all_tracks if kind == "tracks" else full_artists).extend(valid)
+    plays_table, play_tracks = plays_frame(user_id, plays, dropped)
+    all_tracks.extend(play_tracks)
+    full_artists.extend(_valid(list(extra_artists), "artists", dropped))
+    top_items = (pd.concat(top_frames, ignore_index=True) if top_frames
+                 else _frame([], TOP_ITEM_COLUMNS))
+    return UserDay(tracks=tracks_frame(all_tracks), artists=artists_frame(full_artists),
+                   albums=albums_frame(all_tracks), top_items=top_items, plays=plays_table,
+                   dropped=dropped)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Turn a table into MongoDB documents: native Python values, missing values as None."""
+    out = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return out
