@@ -32,7 +32,7 @@ TIME_RANGES = ["short_term", "medium_term", "long_term"]
 
 @dag(
     dag_id="spotify_daily_snapshot",
-    schedule=CronDataIntervalTimetable("0 3 * * *", timezone="UTC"),
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

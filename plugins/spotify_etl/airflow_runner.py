@@ -56,10 +56,10 @@ def load_dag(dag_id: str) -> Any:
     configure_local_airflow()
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER), include_examples=False)
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag(dag_id)
+    dag = bag.dags.get(dag_id)
     if dag is None:
         raise RuntimeError(f"No DAG {dag_id} in {DAGS_FOLDER}")
     return dag

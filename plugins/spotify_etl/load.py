@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import DeleteMany, UpdateOne
 
+from spotify_etl.storage import document_id
 from spotify_etl.transform import records
+
+MAX_RANK = 50  # Spotify returns at most 50 top items per list
 
 if TYPE_CHECKING:
     from datetime import date
@@ -54,7 +57,8 @@ def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
     def write(collection: str, ops: list) -> None:
         if ops:
             result = db[collection].bulk_write(ops, ordered=False)
-            counts[collection] = result.upserted_count + result.modified_count
+            counts[collection] = (result.upserted_count + result.modified_count
+                                  + result.deleted_count)
         else:
             counts[collection] = 0
 
@@ -66,15 +70,17 @@ def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
     for (kind, time_range) in sorted(fetched):
         part = day.top_items[(day.top_items["kind"] == kind)
                              & (day.top_items["time_range"] == time_range)]
-        key = {"user_id": user_id, "snapshot_date": when, "kind": kind, "time_range": time_range}
         for document in records(part):
-            top_ops.append(UpdateOne({**key, "rank": document["rank"]}, {"$set": document},
-                                     upsert=True))
+            key = document_id(user_id, when, kind, time_range, document["rank"])
+            top_ops.append(UpdateOne({"_id": key}, {"$set": document}, upsert=True))
         # A shorter list than last time (a rerun later in the day) must not leave stale ranks.
-        top_ops.append(DeleteMany({**key, "rank": {"$gt": len(part)}}))
+        stale = [document_id(user_id, when, kind, time_range, rank)
+                 for rank in range(len(part) + 1, MAX_RANK + 1)]
+        if stale:
+            top_ops.append(DeleteMany({"_id": {"$in": stale}}))
     write("top_items", top_ops)
 
-    write("plays", [UpdateOne({"user_id": user_id, "played_at": document["played_at"]},
+    write("plays", [UpdateOne({"_id": document_id(user_id, document["played_at"])},
                               {"$set": document}, upsert=True)
                     for document in records(day.plays)])
     counts["documents"] = (len(day.artists) + len(day.albums) + len(day.tracks)

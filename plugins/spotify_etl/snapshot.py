@@ -22,12 +22,14 @@ from spotify_etl.load import load_user_day
 from spotify_etl.settings import TIME_RANGES, Settings, load_settings
 from spotify_etl.spotify_client import (NeedsReauthorization, RateLimited, SnapshotDateError,
                                         SpotifySource, SpotifyUnavailable)
-from spotify_etl.storage import ensure_indexes, open_database
+from spotify_etl.storage import document_id, ensure_indexes, open_database
 from spotify_etl.token_store import ACTIVE, TokenStore, TokenStoreError, list_users
 from spotify_etl.transform import artists_frame, transform_user_day
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from pymongo.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -181,16 +183,18 @@ def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges
             result.counts = load_user_day(db, user_id, snapshot_date, day, set(raw.top))
             db.users.update_one({"_id": user_id},
                                 {"$max": {"last_snapshot_date": snapshot_date.isoformat()}})
-        result.transform_load_seconds = ((lookup_started - transform_started)
-                                         + (time.monotonic() - load_started))
-        result.dropped = dict(day.dropped)
-        result.status = "success"
+            result.transform_load_seconds = ((lookup_started - transform_started)
+                                             + (time.monotonic() - load_started))
+            result.dropped = dict(day.dropped)
+            result.status = "success"
+            _record(result, user_id, snapshot_date, run_id, started, started_at, source, db)
+        return result
     except NeedsReauthorization as error:
         result.status, result.error = "needs_reauth", str(error)
         store.mark_needs_reauth(user_id, str(error))
     except RateLimited as error:
         result.status, result.error, result.retryable = "rate_limited", str(error), True
-        _record(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
+        _record_apart(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
         raise  # the limit is the app's, not this person's: stop the batch, retry later
     except SnapshotDateError:
         raise
@@ -203,7 +207,7 @@ def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges
         log.exception("Snapshot of %s failed", user_id)
         result.error = f"{type(error).__name__}: {_last_line(str(error))}"
         result.retryable = not isinstance(error, (TokenStoreError, ValueError, KeyError))
-    _record(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
+    _record_apart(result, user_id, snapshot_date, run_id, started, started_at, source, settings)
     return result
 
 
@@ -212,7 +216,8 @@ def _last_line(text: str) -> str:
 
 
 def _record(result: UserResult, user_id: str, snapshot_date: date, run_id: str, started: float,
-            started_at: datetime, source: SpotifySource | None, settings: Settings) -> None:
+            started_at: datetime, source: SpotifySource | None, db: Database) -> None:
+    """Write the person's run document (one per person and snapshot date)."""
     result.duration_seconds = round(time.monotonic() - started, 3)
     result.api_calls = dict(source.calls) if source else {}
     document = {
@@ -223,9 +228,16 @@ def _record(result: UserResult, user_id: str, snapshot_date: date, run_id: str, 
         "duration_seconds": result.duration_seconds, "started_at": started_at,
         "finished_at": datetime.now(UTC), "error": result.error,
     }
+    db.runs.update_one({"_id": document_id(user_id, document["snapshot_date"])},
+                       {"$set": document, "$inc": {"attempts": 1}}, upsert=True)
+
+
+def _record_apart(result: UserResult, user_id: str, snapshot_date: date, run_id: str,
+                  started: float, started_at: datetime, source: SpotifySource | None,
+                  settings: Settings) -> None:
+    """Record a failed run in its own write, never hiding the person's own outcome."""
     try:
         with open_database(settings) as db:
-            db.runs.update_one({"user_id": user_id, "snapshot_date": document["snapshot_date"]},
-                               {"$set": document, "$inc": {"attempts": 1}}, upsert=True)
-    except Exception:  # noqa: BLE001 - the run log must not hide the person's own outcome
+            _record(result, user_id, snapshot_date, run_id, started, started_at, source, db)
+    except Exception:  # noqa: BLE001
         log.exception("Could not record the run of %s", user_id)

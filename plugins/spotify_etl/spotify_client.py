@@ -145,7 +145,8 @@ class SpotifySource:
         if response.url.startswith(self.settings.token_url):
             self.calls["POST /api/token"] += 1
             return
-        segments = ["{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/")]
+        segments = ["{id}" if _ID_SEGMENT.match(part) else part
+                    for part in path.rstrip("/").split("/")]
         self.calls[f"{response.request.method} {'/'.join(segments)}"] += 1
         clock = response.headers.get(AS_OF_RESPONSE_HEADER)
         if clock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -22,40 +23,47 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# collection -> list of (keys, unique). The first unique index is the natural key.
-INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
-    "users": [([("status", 1)], False)],
-    "tokens": [],
-    "artists": [([("genres", 1)], False)],
-    "albums": [],
-    "tracks": [([("artist_ids", 1)], False), ([("isrc", 1)], False)],
+# Every document's `_id` is its natural key (a string built from the key fields, see
+# `document_id`), so uniqueness needs no extra index and every upsert is an `_id` lookup.
+# The indexes below serve the pipeline's and the analysts' queries.
+INDEXES: dict[str, list[list[tuple[str, int]]]] = {
+    "users": [[("status", 1)]],
+    "artists": [[("genres", 1)]],
+    "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
     "top_items": [
-        ([("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)], True),
-        ([("kind", 1), ("item_id", 1), ("snapshot_date", 1)], False),
+        [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
+        [("kind", 1), ("item_id", 1), ("snapshot_date", 1)],
     ],
-    "plays": [
-        ([("user_id", 1), ("played_at", 1)], True),
-        ([("track_id", 1)], False),
-    ],
-    "runs": [
-        ([("user_id", 1), ("snapshot_date", 1)], True),
-        ([("snapshot_date", 1), ("status", 1)], False),
-    ],
+    "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)]],
+    "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
 }
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "users": ("_id",), "tokens": ("_id",), "artists": ("_id",), "albums": ("_id",),
-    "tracks": ("_id",),
+    "users": ("user id",), "tokens": ("user id",), "artists": ("Spotify id",),
+    "albums": ("Spotify id",), "tracks": ("Spotify id",),
     "top_items": ("user_id", "snapshot_date", "kind", "time_range", "rank"),
     "plays": ("user_id", "played_at"),
     "runs": ("user_id", "snapshot_date"),
 }
 
 
+def document_id(*parts: object) -> str:
+    """Build a natural-key `_id` from its parts ("alice|2026-11-20|tracks|short_term|1")."""
+    return "|".join(_key_part(part) for part in parts)
+
+
+def _key_part(part: object) -> str:
+    if hasattr(part, "isoformat"):
+        text = part.isoformat()
+        # played_at: millisecond precision in UTC, as Spotify gives it
+        return text.replace("+00:00", "Z") if "T" in text else text
+    return str(part)
+
+
 def ensure_indexes(db: Database) -> None:
     """Create every collection's indexes; a no-op when they exist."""
     for collection, indexes in INDEXES.items():
-        for keys, unique in indexes:
-            db[collection].create_index(keys, unique=unique)
+        for keys in indexes:
+            db[collection].create_index(keys)
 
 
 def backend_name(settings: Settings | None = None) -> str:
@@ -72,6 +80,8 @@ def _airflow_mongo_uri(conn_id: str) -> bool:
     """Tell whether an Airflow connection for MongoDB is configured, without touching a DB."""
     if os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"):
         return True
+    if "airflow.sdk" not in sys.modules:  # not inside Airflow: no stored connections to ask
+        return False
     try:  # Inside a running task the Task SDK can resolve connections stored in Airflow.
         from airflow.sdk import get_current_context
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from spotify_etl.settings import load_settings
-from spotify_etl.storage import backend_name, ensure_indexes, open_database
+from spotify_etl.storage import backend_name, document_id, ensure_indexes, open_database
 
 
 def test_embedded_store_is_used_when_no_mongodb_is_configured(data_dir):
@@ -22,19 +22,34 @@ def test_mongodb_uri_selects_a_real_server(data_dir, monkeypatch):
 
 def test_embedded_store_persists_documents_types_and_indexes(data_dir):
     played_at = datetime(2026, 11, 20, 21, 4, 5, 123000, tzinfo=UTC)
+    key = document_id("alice", played_at)
     with open_database() as db:
         ensure_indexes(db)
-        db.plays.insert_one({"user_id": "alice", "played_at": played_at, "track_id": "x"})
+        db.plays.insert_one({"_id": key, "user_id": "alice", "played_at": played_at})
     from spotify_etl.embedded_store import EmbeddedStore
 
     fresh = EmbeddedStore(data_dir, load_settings().database)  # a new process would do this
     with fresh.session() as db:
         document = db.plays.find_one({"user_id": "alice"})
         assert document["played_at"] == played_at
-        unique = [i for i in db.plays.index_information().values() if i.get("unique")]
-        assert unique and unique[0]["key"] == [("user_id", 1), ("played_at", 1)]
+        assert document["_id"] == "alice|2026-11-20T21:04:05.123000Z"
+        keys = [info["key"] for info in db.plays.index_information().values()]
+        assert [("user_id", 1), ("played_at", -1)] in keys
         with pytest.raises(Exception, match="[Dd]uplicate"):
-            db.plays.insert_one({"user_id": "alice", "played_at": played_at})
+            db.plays.insert_one({"_id": key, "user_id": "alice"})
+
+
+def test_id_lookups_answer_exactly_like_a_scan(data_dir):
+    with open_database() as db:
+        db.artists.insert_many([{"_id": f"a{i}", "n": i} for i in range(20)])
+        found = db.artists.find({"_id": {"$in": ["a3", "zz", "a1", "a3"]}})
+        assert sorted(d["n"] for d in found) == [1, 3]  # no order promised, as in MongoDB
+        assert db.artists.find_one({"_id": "a7"})["n"] == 7
+        assert db.artists.find_one({"_id": "missing"}) is None
+        db.artists.update_one({"_id": "a5"}, {"$set": {"n": 50}})
+        assert db.artists.count_documents({"n": 50}) == 1
+        db.artists.delete_many({"_id": {"$in": ["a0", "a1"]}})
+        assert db.artists.count_documents({}) == 18
 
 
 def test_a_failed_session_leaves_the_stored_data_untouched(data_dir):

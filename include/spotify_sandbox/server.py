@@ -1,0 +1,89 @@
+"""Run a sandbox over real HTTP on a background thread (tests, demos, the CLI).
+
+Wraps werkzeug's threaded server; the sandbox is in-process, so tests can reach `srv.world`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from types import TracebackType
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from spotify_sandbox.app import create_app
+from spotify_sandbox.state import Sandbox
+from spotify_sandbox.world import World
+
+
+class SandboxServer:
+    """A Spotify sandbox listening on host:port (port 0 picks a free port)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "extended",
+                 seed: int = 42, users: int = 50, client_id: str = "sandbox-client-id",
+                 client_secret: str = "sandbox-client-secret", today: dt.date | None = None,
+                 rotate_every: int = 3) -> None:
+        self.host = host
+        self.port = port
+        self.sandbox = Sandbox(mode=mode, seed=seed, users=users, client_id=client_id,
+                               client_secret=client_secret, today=today,
+                               rotate_every=rotate_every)
+        self.app = create_app(self.sandbox)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def world(self) -> World:
+        """Return the world the sandbox serves."""
+        return self.sandbox.world
+
+    @property
+    def mode(self) -> str:
+        """Return the API shape: `extended` or `development`."""
+        return self.sandbox.mode
+
+    @property
+    def url(self) -> str:
+        """Return the base URL, e.g. `http://127.0.0.1:8900` (no trailing slash)."""
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._server.server_port}"
+
+    @property
+    def api_url(self) -> str:
+        """Return the Web API prefix spotipy needs (`sp.prefix`)."""
+        return self.url + "/v1/"
+
+    @property
+    def accounts_url(self) -> str:
+        """Return the Accounts base (`/authorize`, `/api/token` hang off it)."""
+        return self.url
+
+    def start(self) -> SandboxServer:
+        """Start serving on a daemon thread; return self."""
+        # werkzeug logs every request at INFO; that would drown test and demo output.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="spotify-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._server = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from spotify_etl.airflow_runner import DAGS_FOLDER
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_FOLDER))
+
+
+def test_every_dag_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert "spotify_daily_snapshot" in dagbag.dag_ids
+
+
+def test_snapshot_dag_is_daily_without_catchup_and_one_run_at_a_time(dagbag):
+    dag = dagbag.dags["spotify_daily_snapshot"]
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert dag.timetable.summary == "0 0 * * *"
+    assert dag.default_args["retries"] >= 1 and dag.default_args["retry_exponential_backoff"]
+    assert dag.default_args["max_retry_delay"] <= timedelta(hours=1)
+    assert set(dag.params.keys()) == {"users", "time_ranges"}
+    assert dag.doc_md and "Spotify daily snapshot" in dag.doc_md
+
+
+def test_batches_run_mapped_in_the_spotify_pool_and_the_summary_updates_the_asset(dagbag):
+    dag = dagbag.dags["spotify_daily_snapshot"]
+    assert dag.get_task("snapshot_batch").pool == "spotify_api"
+    outlets = dag.get_task("summarize").outlets
+    assert [o.name for o in outlets] == ["spotify_snapshots"]
+    assert dag.get_task("snapshot_batch").upstream_task_ids == {"plan_batches"}
+
+
+PARSE_PROBE = """
+import socket, sys, runpy
+def refuse(*args, **kwargs):
+    raise AssertionError("network or database I/O at DAG parse time")
+socket.socket.connect = refuse
+import spotify_etl.storage
+spotify_etl.storage.open_database = refuse
+runpy.run_path({path!r})
+heavy = [m for m in ("pandas", "pymongo", "spotipy", "sklearn", "scipy") if m in sys.modules]
+print("HEAVY", heavy)
+"""
+
+
+@pytest.mark.parametrize("dag_file", sorted(p.name for p in DAGS_FOLDER.glob("*.py")))
+def test_parsing_a_dag_file_does_no_io_and_imports_nothing_heavy(dag_file):
+    code = PARSE_PROBE.format(path=str(DAGS_FOLDER / dag_file))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "HEAVY []" in done.stdout
