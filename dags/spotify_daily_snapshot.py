@@ -76,13 +76,14 @@ def spotify_daily_snapshot():
             raise AirflowFailException(str(error)) from error  # a retry cannot fix these
 
     @task(outlets=[SNAPSHOTS])
-    def summarize(results: list[dict]) -> dict:
-        """Sum the batches up and announce the new snapshot to downstream DAGs."""
-        from spotify_etl.snapshot import summarize
+    def summarize() -> dict:
+        """Sum the run up from the `runs` collection and announce the new snapshot downstream."""
+        from spotify_etl.snapshot import snapshot_date_for, summarize
 
-        return summarize(list(results))
+        context = get_current_context()
+        return summarize(snapshot_date_for(context), context["run_id"])
 
-    summarize(snapshot_batch.expand(user_ids=plan_batches()))
+    snapshot_batch.expand(user_ids=plan_batches()) >> summarize()
 
 
 spotify_daily_snapshot()

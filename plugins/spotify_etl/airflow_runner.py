@@ -11,7 +11,7 @@ import logging
 import os
 import subprocess
 import sys
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +71,8 @@ def run_dag(dag_id: str, snapshot_date: date, conf: dict[str, Any] | None = None
     from datetime import UTC
 
     dag = load_dag(dag_id)
-    run = dag.test(logical_date=datetime.combine(snapshot_date, time(0), tzinfo=UTC),
-                   run_conf=conf or {})
+    # A run made at midnight after the day covers that whole day (its data interval), as the
+    # scheduler's daily run does.
+    run_at = datetime.combine(snapshot_date + timedelta(days=1), time(0), tzinfo=UTC)
+    run = dag.test(logical_date=run_at, run_conf=conf or {})
     return str(getattr(run, "state", run))

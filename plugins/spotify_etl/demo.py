@@ -92,6 +92,11 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
     """Run the demo; return the process exit code."""
     from spotify_etl.airflow_runner import ensure_metadata_db, run_dag
 
+    import warnings
+
+    # Airflow's own deprecation chatter is not for demo viewers.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message=".*deprecated.*")
     started = time.monotonic()
     settings = load_settings()
     if not settings.fernet_key:

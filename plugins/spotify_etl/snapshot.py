@@ -125,19 +125,19 @@ def snapshot_batch(user_ids: list[str], snapshot_date: date, *, run_id: str,
     return summary
 
 
-def summarize(batch_summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    """Add up the batch summaries of one run."""
-    total: dict[str, Any] = {"batches": len(batch_summaries), "users": 0, "documents": 0,
-                             "api_calls": 0, "by_status": {}}
-    for summary in batch_summaries:
-        total["snapshot_date"] = summary["snapshot_date"]
-        for key in ("users", "documents", "api_calls"):
-            total[key] += summary[key]
-        for status, n in summary["by_status"].items():
-            total["by_status"][status] = total["by_status"].get(status, 0) + n
-    log.info("Snapshot %s: %s people in %s batches, %s documents, %s API calls, by status %s",
-             total.get("snapshot_date"), total["users"], total["batches"], total["documents"],
-             total["api_calls"], total["by_status"])
+def summarize(snapshot_date: date, run_id: str,
+              settings: Settings | None = None) -> dict[str, Any]:
+    """Sum one run up from the `runs` collection (small enough for an XCom)."""
+    with open_database(settings, write=False) as db:
+        runs = list(db.runs.find({"snapshot_date": snapshot_date.isoformat(), "run_id": run_id},
+                                 projection={"status": 1, "counts": 1, "api_call_total": 1}))
+    total = {"snapshot_date": snapshot_date.isoformat(), "run_id": run_id, "users": len(runs),
+             "by_status": _count(run["status"] for run in runs),
+             "documents": sum((run.get("counts") or {}).get("documents", 0) for run in runs),
+             "api_calls": sum(run.get("api_call_total", 0) for run in runs)}
+    log.info("Snapshot %s: %s people, %s documents, %s API calls, by status %s",
+             total["snapshot_date"], total["users"], total["documents"], total["api_calls"],
+             total["by_status"])
     return total
 
 
