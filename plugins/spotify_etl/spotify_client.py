@@ -159,6 +159,7 @@ class SpotifySource:
 
     def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a spotipy method, absorbing short 429 waits and naming every other failure."""
+        refreshed = False
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
             try:
                 return method(*args, **kwargs)
@@ -169,6 +170,12 @@ class SpotifySource:
                 raise
             except SpotifyException as error:
                 headers = error.headers or {}
+                if error.http_status == 401 and not refreshed:
+                    # The access token died before its time (revoked session, clock skew):
+                    # refresh once and try again.
+                    self._expire_cached_access_token()
+                    refreshed = True
+                    continue
                 if error.http_status == 429 and "Retry-After" in headers:
                     wait = _retry_after(headers["Retry-After"])
                     if wait > self.settings.rate_limit_max_wait or attempt == RATE_LIMIT_ATTEMPTS:
@@ -184,6 +191,12 @@ class SpotifySource:
             except requests.exceptions.RequestException as error:
                 raise SpotifyUnavailable(f"cannot reach Spotify: {type(error).__name__}") from None
         raise AssertionError("unreachable")
+
+    def _expire_cached_access_token(self) -> None:
+        handler = self.client.auth_manager.cache_handler
+        token_info = handler.get_cached_token()
+        if token_info:
+            handler.save_token_to_cache({**token_info, "expires_at": 0})
 
     def check_snapshot_date(self, snapshot_date: date, *, today: date | None = None) -> None:
         """Refuse to file data under a date the source cannot answer for."""
