@@ -40,6 +40,9 @@ test: setup ## Run the whole test suite
 bench: setup ## Print performance figures as JSON
 	$(PY) -m spotify_etl bench
 
+auth: setup ## Start the Spotify authorization helper on http://127.0.0.1:8888 (reads .env)
+	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m auth_server $(AUTH_ARGS)
+
 sandbox: setup ## Start the Spotify sandbox on 127.0.0.1:8900
 	$(PY) -m spotify_etl sandbox --port 8900
 

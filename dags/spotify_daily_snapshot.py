@@ -56,9 +56,14 @@ def spotify_daily_snapshot():
     @task
     def plan_batches() -> list[list[str]]:
         """Split the active people into batches, one mapped snapshot task each."""
+        from airflow.sdk.exceptions import AirflowFailException
+
         from spotify_etl.snapshot import plan_batches
 
-        return plan_batches(user_ids=get_current_context()["params"]["users"])
+        try:
+            return plan_batches(user_ids=get_current_context()["params"]["users"])
+        except ValueError as error:  # unknown people in the Params: a retry cannot fix it
+            raise AirflowFailException(str(error)) from error
 
     @task(pool="spotify_api")
     def snapshot_batch(user_ids: list[str]) -> dict:

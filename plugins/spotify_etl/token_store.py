@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 REFRESH_TOKEN_LIFETIME = timedelta(days=182)
 FERNET_VARIABLE = "spotify_etl_fernet_key"
 ACTIVE, NEEDS_REAUTH = "active", "needs_reauth"
+_NO_KEY = ("No encryption key for Spotify tokens: set SPOTIFY_ETL_FERNET_KEY (or the Airflow "
+           f"Variable {FERNET_VARIABLE}). Generate one with `python -m spotify_etl keygen`.")
 
 
 class TokenStoreError(RuntimeError):
@@ -38,6 +41,8 @@ def resolve_fernet_key(settings: Settings) -> str:
     """Find the encryption key: SPOTIFY_ETL_FERNET_KEY, else the Airflow Variable."""
     if settings.fernet_key:
         return settings.fernet_key
+    if "airflow.sdk" not in sys.modules:  # not inside Airflow: no Variable to read
+        raise TokenStoreError(_NO_KEY)
     try:
         from airflow.sdk import Variable
 
@@ -46,9 +51,7 @@ def resolve_fernet_key(settings: Settings) -> str:
         key = None
     if key:
         return key
-    raise TokenStoreError(
-        "No encryption key for Spotify tokens: set SPOTIFY_ETL_FERNET_KEY (or the Airflow "
-        f"Variable {FERNET_VARIABLE}). Generate one with `python -m spotify_etl keygen`.")
+    raise TokenStoreError(_NO_KEY)
 
 
 def make_fernet(key: str) -> Fernet:

@@ -1,0 +1,93 @@
+"""One real-browser run: headless Chromium clicks Connect, approves, lands on the success page."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from spotify_etl.settings import load_settings
+from spotify_etl.storage import open_database
+from spotify_etl.token_store import TokenStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                       reason="needs Debian's chromium and chromium-driver "
+                              "(apt-get install -y chromium chromium-driver); not installed"),
+]
+
+
+@pytest.fixture
+def live_helper(env):
+    """Serve the helper on a free loopback port, its redirect URI pointing at that port."""
+    from werkzeug.serving import make_server
+
+    from auth_server import create_app
+
+    server = make_server("127.0.0.1", 0, lambda environ, start_response: [], threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    settings = replace(load_settings(), redirect_uri=f"{base}/callback")
+    server.app = create_app(settings)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser():
+    """A fresh headless Chromium with its own throwaway profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="auth-server-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_a_person_connects_in_a_real_browser(live_helper, browser, env):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as until
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, 20)
+    browser.get(live_helper + "/")
+    assert "Nobody has connected yet" in browser.page_source
+    browser.find_element(By.ID, "connect").click()
+    # Spotify's (the sandbox's) consent page
+    wait.until(until.presence_of_element_located((By.ID, "approve")))
+    assert browser.current_url.startswith(env.accounts_url + "/authorize?")
+    chosen = env.world.users[3]
+    Select(browser.find_element(By.ID, "user_id")).select_by_value(chosen.id)
+    browser.find_element(By.ID, "approve").click()
+    wait.until(until.presence_of_element_located((By.ID, "success")))
+    assert browser.current_url == live_helper + "/connected"  # the code is gone from the bar
+    name = chosen.display_name or chosen.id
+    assert browser.find_element(By.ID, "person-name").text == name
+    with open_database(write=False) as db:
+        person = db.users.find_one({"_id": chosen.id})
+    assert person["status"] == "active" and person["display_name"] == chosen.display_name
+    token = TokenStore(load_settings()).token_info(chosen.id)
+    assert token["refresh_token"] not in browser.page_source
+    browser.get(live_helper + "/")
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-user-id="{chosen.id}"]')
+    assert "active" in row.text

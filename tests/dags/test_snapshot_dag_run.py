@@ -1,0 +1,64 @@
+"""End to end: the snapshot DAG through dag.test(), against the sandbox and the embedded store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from spotify_etl.airflow_runner import run_dag
+from spotify_etl.demo import point_at_sandbox, seed_users
+from spotify_etl.storage import open_database
+from spotify_sandbox import SandboxServer
+
+pytestmark = pytest.mark.integration
+DAY = date(2026, 11, 12)
+
+
+@pytest.fixture
+def sandbox_people(data_dir, monkeypatch):
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
+    with SandboxServer(port=0, mode="development", seed=11, users=20) as server:
+        for name, value in {"SPOTIFY_API_BASE_URL": f"{server.url}/v1/",
+                            "SPOTIFY_ACCOUNTS_BASE_URL": server.url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("SPOTIFY_CLIENT_ID", "sandbox-client-id")
+        monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "sandbox-client-secret")
+        people = seed_users(server.url, 4)
+        yield server, [p["id"] for p in people]
+
+
+def _everything():
+    with open_database(write=False) as db:
+        return {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
+                for name in ("artists", "albums", "tracks", "top_items", "plays", "users")}
+
+
+def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
+    server, people = sandbox_people
+    requests.post(f"{server.url}/__sandbox/users/{people[0]}/revoke", timeout=5)
+    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    first = _everything()
+    with open_database(write=False) as db:
+        statuses = {r["user_id"]: r["status"] for r in db.runs.find({"snapshot_date": "2026-11-12"})}
+        assert db.users.find_one({"_id": people[0]})["status"] == "needs_reauth"
+    assert statuses == {people[0]: "needs_reauth", **{p: "success" for p in people[1:]}}
+    assert {d["snapshot_date"] for d in first["top_items"]} == {"2026-11-12"}
+
+    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    assert _everything() == first
+
+
+def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
+    server, people = sandbox_people
+    conf = {"users": [people[2]], "time_ranges": ["short_term"]}
+    assert run_dag("spotify_daily_snapshot", DAY, conf) == "success"
+    with open_database(write=False) as db:
+        assert db.top_items.distinct("user_id") == [people[2]]
+        assert db.top_items.distinct("time_range") == ["short_term"]
+
+
+def test_unknown_user_in_params_fails_the_run_without_retries(sandbox_people):
+    assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}) == "failed"
