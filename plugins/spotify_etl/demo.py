@@ -106,7 +106,9 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
     today = datetime.now(UTC).date()
     dates = [today - timedelta(days=offset) for offset in range(days, 0, -1)]
     failures = 0
-    with SandboxProcess("--seed", str(SANDBOX_SEED), "--users", "50") as sandbox:
+    # Development mode: the API shape every Spotify app created since February 2026 gets.
+    with SandboxProcess("--seed", str(SANDBOX_SEED), "--users", "50",
+                        "--mode", "development") as sandbox:
         print(f"Spotify sandbox (a local stand-in for Spotify) at {sandbox.url}")
         point_at_sandbox(sandbox.url)
         people = seed_users(sandbox.url, user_count)

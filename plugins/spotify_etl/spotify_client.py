@@ -32,8 +32,10 @@ if TYPE_CHECKING:
     from spotify_etl.settings import Settings
 
 log = logging.getLogger(__name__)
-# spotipy logs request headers (bearer tokens) at DEBUG: never let that reach a log.
-logging.getLogger("spotipy").setLevel(logging.INFO)
+# spotipy logs request headers (bearer tokens) at DEBUG, and every HTTP error at ERROR even
+# when we expect and handle it (a refused batch lookup, a 429 we wait out). We log failures
+# ourselves, with context, so spotipy stays quiet.
+logging.getLogger("spotipy").setLevel(logging.CRITICAL)
 
 # A source that can answer "as of" another day says so in this response header; real Spotify
 # never does, so against it only today and yesterday can be snapshotted.
