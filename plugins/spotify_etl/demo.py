@@ -121,8 +121,13 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
             print(f"Day {number}/{len(dates)} {day}: {state} ({line}) in "
                   f"{time.monotonic() - day_started:.1f} s", flush=True)
             failures += state != "success"
-    print()
-    print(summary(dates[0].isoformat(), dates[-1].isoformat(), [p["id"] for p in people]))
+        print()
+        print(summary(dates[0].isoformat(), dates[-1].isoformat(), [p["id"] for p in people]))
+        if not failures:
+            from spotify_etl.analytics.demo_section import demo_report
+
+            print("\n" + demo_report([p["id"] for p in people], dates[0].isoformat(),
+                                     dates[-1].isoformat()))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s"
           + (f" with {failures} failed day(s)" if failures else ""))
     return 1 if failures else 0

@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import DeleteMany, UpdateOne
 
+from spotify_etl.settings import TOP_LIMIT
 from spotify_etl.storage import document_id
 from spotify_etl.transform import records
-
-MAX_RANK = 50  # Spotify returns at most 50 top items per list
 
 if TYPE_CHECKING:
     from datetime import date
@@ -75,7 +74,7 @@ def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
             top_ops.append(UpdateOne({"_id": key}, {"$set": document}, upsert=True))
         # A shorter list than last time (a rerun later in the day) must not leave stale ranks.
         stale = [document_id(user_id, when, kind, time_range, rank)
-                 for rank in range(len(part) + 1, MAX_RANK + 1)]
+                 for rank in range(len(part) + 1, TOP_LIMIT + 1)]
         if stale:
             top_ops.append(DeleteMany({"_id": {"$in": stale}}))
     write("top_items", top_ops)

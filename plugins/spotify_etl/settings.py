@@ -14,6 +14,7 @@ SPOTIFY_API_BASE_URL = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS_BASE_URL = "https://accounts.spotify.com"
 TIME_RANGES = ("short_term", "medium_term", "long_term")
 KINDS = ("artists", "tracks")
+TOP_LIMIT = 50  # Spotify's maximum top items per list (offsets past 50 come back empty)
 # Exactly what the pipeline and the mixes need; asked for once, at consent.
 SCOPES = ("user-top-read", "user-read-recently-played", "playlist-modify-private",
           "playlist-read-private")
@@ -54,6 +55,8 @@ class Settings:
     request_timeout: int = 10
     server_error_retries: int = 3
     artist_refresh_days: int = 30
+    taste_twins: bool = True
+    taste_twins_k: int = 10
 
     @property
     def token_url(self) -> str:
@@ -83,4 +86,7 @@ def load_settings() -> Settings:
         request_timeout=_int("SPOTIFY_ETL_REQUEST_TIMEOUT", 10),
         server_error_retries=_int("SPOTIFY_ETL_SERVER_ERROR_RETRIES", 3),
         artist_refresh_days=_int("SPOTIFY_ETL_ARTIST_REFRESH_DAYS", 30),
+        taste_twins=(_env("SPOTIFY_ETL_TASTE_TWINS", "on").lower()
+                     not in ("off", "0", "false", "no")),
+        taste_twins_k=_int("SPOTIFY_ETL_TASTE_TWINS_K", 10),
     )

@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from urllib3.util.retry import Retry
 
-from spotify_etl.settings import SCOPES
+from spotify_etl.settings import SCOPES, TOP_LIMIT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -218,7 +218,7 @@ class SpotifySource:
         """Fetch the user's top artists or tracks for one time range (Spotify's maximum, 50)."""
         method = (self.client.current_user_top_artists if kind == "artists"
                   else self.client.current_user_top_tracks)
-        page = self.call(method, limit=50, offset=0, time_range=time_range)
+        page = self.call(method, limit=TOP_LIMIT, offset=0, time_range=time_range)
         return list((page or {}).get("items") or [])
 
     def recently_played(self, after_ms: int | None) -> list[Any]:

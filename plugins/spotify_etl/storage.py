@@ -36,6 +36,11 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     ],
     "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)]],
     "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
+    # analytics (docs/analytics.md)
+    "diffs": [[("kind", 1), ("snapshot_date", -1)], [("users", 1), ("snapshot_date", -1)]],
+    "mixes": [[("group", 1), ("snapshot_date", -1)], [("publish.status", 1)]],
+    "groups": [[("members", 1)], [("publish", 1)]],
+    "taste_twins": [[("snapshot_date", 1), ("time_range", 1)], [("twins.user_id", 1)]],
 }
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "users": ("user id",), "tokens": ("user id",), "artists": ("Spotify id",),
@@ -43,6 +48,8 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "top_items": ("user_id", "snapshot_date", "kind", "time_range", "rank"),
     "plays": ("user_id", "played_at"),
     "runs": ("user_id", "snapshot_date"),
+    "groups": ("name",), "diffs": ("kind", "users", "snapshot_date", "time_range or days"),
+    "mixes": ("group", "snapshot_date"), "taste_twins": ("user_id", "snapshot_date", "time_range"),
 }
 
 

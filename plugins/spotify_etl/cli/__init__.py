@@ -19,3 +19,5 @@ def main() -> None:
 
 from spotify_etl.cli import sandbox  # noqa: E402,F401  (registers commands)
 from spotify_etl.cli import pipeline  # noqa: E402,F401
+from spotify_etl.cli import analytics  # noqa: E402,F401
+from spotify_etl.cli import local  # noqa: E402,F401

@@ -1,0 +1,89 @@
+"""The demo's analytics section: a group's taste match, a fair mix, a person's week.
+
+Called by `spotify_etl.demo` once the simulated days are loaded, with Spotify pointing at the
+sandbox. Runs the analytics for each day as the daily DAG would (so the playlist is replaced,
+never duplicated) and returns the text to print.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from spotify_etl.analytics import jobs
+from spotify_etl.analytics.groups import add_group
+from spotify_etl.settings import TIME_RANGES, load_settings
+from spotify_etl.storage import document_id, open_database
+
+DEMO_GROUP = "demo"
+
+
+def demo_report(user_ids: list[str], first_date: str, last_date: str) -> str:
+    """Make a publishing demo group of the people, run the analytics day by day, describe it."""
+    from spotify_etl.cli.analytics import _changes_text, mix_text
+    from spotify_etl.reports import table
+
+    members = list(user_ids)[:10]
+    with open_database() as db:
+        add_group(db, DEMO_GROUP, members, publish=True, owner=members[0])
+    first, last = date.fromisoformat(str(first_date)), date.fromisoformat(str(last_date))
+    published = []
+    day = first
+    while day <= last:  # one daily analytics run per simulated day
+        jobs.run_mixes(day.isoformat(), group_names=[DEMO_GROUP])
+        published.append(jobs.run_publish(day.isoformat(), group_names=[DEMO_GROUP],
+                                          force=True)["published"].get(DEMO_GROUP))
+        day += timedelta(days=1)
+    jobs.run_diffs(last.isoformat())
+    twins = jobs.run_taste_twins(last.isoformat(), k=3)
+
+    with open_database(write=False) as db:
+        names = {u["_id"]: u.get("display_name") or u["_id"]
+                 for u in db.users.find({"_id": {"$in": members}})}
+        rows = []
+        for i, a in enumerate(sorted(members)):
+            for b in sorted(members)[i + 1:]:
+                row: dict[str, Any] = {"pair": f"{names.get(a, a)} & {names.get(b, b)}"}
+                for time_range in TIME_RANGES:
+                    diff = db.diffs.find_one({"_id": document_id("pair", a, b, last.isoformat(),
+                                                                 time_range)})
+                    row[time_range] = diff.get("score") if diff else None
+                short = db.diffs.find_one({"_id": document_id("pair", a, b, last.isoformat(),
+                                                              "short_term")}) or {}
+                row["together (short term)"] = ((short.get("together") or {}).get("name"))
+                rows.append(row)
+        mix = db.mixes.find_one({"_id": document_id(DEMO_GROUP, last.isoformat())})
+        week = jobs.change_document(db, members[0], last.isoformat(), (last - first).days,
+                                    "short_term")
+        group = db.groups.find_one({"_id": DEMO_GROUP})
+    lines = [f"Taste match (0-100, rank-weighted; docs/analytics.md) for group {DEMO_GROUP!r} "
+             f"on {last}:",
+             table(rows, ["pair", *TIME_RANGES, "together (short term)"]),
+             "", mix_text(mix, limit=10), "",
+             "Week over week, " + _changes_text(week, kinds=("artists",), limit=5), "",
+             _playlist_line(group, mix, published)]
+    if twins.get("status") == "done":
+        lines.append(f"Taste twins: the 3 most similar people of each of {twins['users']} "
+                     "people stored in `taste_twins` (scores only).")
+    lines.append(f"Try: python -m spotify_etl diff {members[0]} {members[1]} --range short_term"
+                 f"   |   python -m spotify_etl mix {DEMO_GROUP}"
+                 f"   |   python -m spotify_etl diff {members[0]} --days 7")
+    return "\n".join(lines)
+
+
+def _playlist_line(group: dict[str, Any], mix: dict[str, Any], published: list[Any]) -> str:
+    """Say what the sandbox now holds: one playlist with the newest mix, or why not."""
+    import requests
+
+    runs = f"{sum(s == 'published' for s in published)} of {len(published)} daily runs published"
+    try:
+        url = load_settings().accounts_base_url.rstrip("/")
+        playlists = [p for p in requests.get(f"{url}/__sandbox/playlists", timeout=10)
+                     .json()["playlists"] if p["owner"] == group["owner"]]
+    except Exception:  # not a sandbox: nothing to inspect
+        return f"Playlist {group.get('playlist_id')} on {group['owner']}'s account ({runs})."
+    uris = [t["uri"] for t in mix["tracks"]]
+    same = any(p["id"] == group.get("playlist_id") and p["uris"] == uris for p in playlists)
+    return (f"Published to the sandbox ({runs}): {len(playlists)} playlist(s) on "
+            f"{group['owner']}'s account, {group.get('playlist_id')} holds the newest "
+            f"{len(uris)}-track mix: {'yes' if same else 'no'}.")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from spotify_etl.airflow_runner import DAGS_FOLDER
+
+
+@pytest.fixture(scope="module")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER / "spotify_taste_analytics.py"))
+    assert bag.import_errors == {}
+    return bag.dags["spotify_taste_analytics"]
+
+
+def test_analytics_dag_runs_on_the_snapshot_asset_without_catchup(dag):
+    assert dag.catchup is False
+    assert "spotify_snapshots" in str(dag.timetable.asset_condition)
+    assert type(dag.timetable).__name__ == "AssetTriggeredTimetable"
+    assert dag.default_args["retries"] >= 1
+    assert set(dag.params.keys()) == {"snapshot_date"}
+    assert dag.doc_md and "taste analytics" in dag.doc_md
+
+
+def test_analytics_tasks_are_wired_after_the_snapshot_date(dag):
+    assert set(dag.task_ids) == {"snapshot_date", "diffs", "mixes", "publish", "taste_twins"}
+    for task_id in ("diffs", "mixes", "taste_twins"):
+        assert dag.get_task(task_id).upstream_task_ids == {"snapshot_date"}
+    assert dag.get_task("publish").upstream_task_ids == {"snapshot_date", "mixes"}
+    assert dag.get_task("publish").pool == "spotify_api"
