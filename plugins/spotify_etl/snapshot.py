@@ -22,7 +22,7 @@ from spotify_etl.load import load_user_day
 from spotify_etl.settings import TIME_RANGES, Settings, load_settings
 from spotify_etl.spotify_client import (NeedsReauthorization, RateLimited, SnapshotDateError,
                                         SpotifySource, SpotifyUnavailable)
-from spotify_etl.storage import document_id, ensure_indexes, open_database
+from spotify_etl.storage import document_id, ensure_definitions, open_database
 from spotify_etl.token_store import ACTIVE, TokenStore, TokenStoreError, list_users
 from spotify_etl.transform import artists_frame, transform_user_day
 
@@ -69,7 +69,7 @@ def plan_batches(settings: Settings | None = None, user_ids: list[str] | None = 
     settings = settings or load_settings()
     size = batch_size or settings.batch_size
     with open_database(settings) as db:
-        ensure_indexes(db)
+        ensure_definitions(db)
         users = list_users(db, user_ids=user_ids or None)
     known = {user["_id"] for user in users}
     unknown = sorted(set(user_ids or []) - known)

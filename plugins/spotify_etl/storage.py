@@ -25,16 +25,19 @@ log = logging.getLogger(__name__)
 
 # Every document's `_id` is its natural key (a string built from the key fields, see
 # `document_id`), so uniqueness needs no extra index and every upsert is an `_id` lookup.
-# The indexes below serve the pipeline's and the analysts' queries.
+# The indexes below serve the pipeline's and the analysts' queries (docs/queries.md); a test
+# checks that every documented question is served by one of them.
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
-    "users": [[("status", 1)]],
+    "users": [[("status", 1), ("reauth_since", 1)]],
     "artists": [[("genres", 1)]],
     "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
     "top_items": [
         [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
         [("kind", 1), ("item_id", 1), ("snapshot_date", 1)],
+        # questions across all people on one day: leaderboards, top genres, taste twins
+        [("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
     ],
-    "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)]],
+    "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)], [("played_at", -1)]],
     "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
     # analytics (docs/analytics.md)
     "diffs": [[("kind", 1), ("snapshot_date", -1)], [("users", 1), ("snapshot_date", -1)]],
@@ -71,6 +74,28 @@ def ensure_indexes(db: Database) -> None:
     for collection, indexes in INDEXES.items():
         for keys in indexes:
             db[collection].create_index(keys)
+
+
+def ensure_definitions(db: Database) -> None:
+    """Create indexes, schema validators and analyst views; changes no document.
+
+    Validators and views need MongoDB (the embedded store skips them) and, to change an
+    existing definition, the dbAdmin role: without it the old definition stays, with a warning.
+    """
+    from pymongo.errors import OperationFailure
+
+    from spotify_etl.analyst.schemas import apply_validators
+    from spotify_etl.analyst.views import create_views
+
+    ensure_indexes(db)
+    try:
+        apply_validators(db)
+        create_views(db)
+    except OperationFailure as error:
+        if error.code != 13:  # Unauthorized
+            raise
+        log.warning("Schema validators or views not updated: the MongoDB user lacks the "
+                    "dbAdmin role (%s). Data is loaded all the same.", error.details or error)
 
 
 def backend_name(settings: Settings | None = None) -> str:

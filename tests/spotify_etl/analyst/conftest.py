@@ -1,0 +1,85 @@
+"""Demo-like data for the analyst tests: four sandbox people snapshotted on eight consecutive
+days (the last one with a revoked person and a failed run), built once per test session.
+
+`store` is a standalone in-memory copy (mongomock) of what the pipeline wrote; `dataset`
+also keeps the embedded store's data directory for the command-line tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from analyst_data import COLLECTIONS, DAYS, LAST_DAY, load_into
+
+
+@pytest.fixture(scope="session")
+def dataset(tmp_path_factory):
+    """Run the real pipeline against the sandbox; return the data directory, people, documents."""
+    from spotify_sandbox import SandboxServer
+
+    from spotify_etl.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, seed_users
+    from spotify_etl.snapshot import BatchIncomplete, snapshot_batch
+    from spotify_etl.storage import open_database
+
+    root = tmp_path_factory.mktemp("analyst-data")
+    key = Fernet.generate_key().decode()
+    with pytest.MonkeyPatch.context() as patch, \
+            SandboxServer(port=0, users=50, seed=42, mode="extended") as sandbox:
+        patch.setenv("SPOTIFY_ETL_DATA_DIR", str(root / "data"))
+        patch.setenv("SPOTIFY_ETL_FERNET_KEY", key)
+        patch.delenv("MONGODB_URI", raising=False)
+        patch.delenv("AIRFLOW_CONN_MONGO_DEFAULT", raising=False)
+        patch.setenv("SPOTIFY_API_BASE_URL", f"{sandbox.url}/v1/")
+        patch.setenv("SPOTIFY_ACCOUNTS_BASE_URL", sandbox.url)
+        patch.setenv("SPOTIFY_CLIENT_ID", SANDBOX_CLIENT_ID)
+        patch.setenv("SPOTIFY_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+        people = sorted(p["id"] for p in seed_users(sandbox.url, 4))
+        for day in DAYS[:-1]:
+            snapshot_batch(people, day, run_id=f"scheduled__{day}")
+        # The last day: one person revoked access, another hits persistent server errors.
+        revoked, failing = people[-1], people[-2]
+        requests.post(f"{sandbox.url}/__sandbox/users/{revoked}/revoke",
+                      timeout=5).raise_for_status()
+        snapshot_batch(people[:2], LAST_DAY, run_id=f"scheduled__{LAST_DAY}")
+        # Only a refresh notices the revocation: make the cached access token stale first.
+        requests.post(f"{sandbox.url}/__sandbox/faults", json={"expire_access_tokens": True},
+                      timeout=5).raise_for_status()
+        snapshot_batch([revoked], LAST_DAY, run_id=f"scheduled__{LAST_DAY}")
+        requests.post(f"{sandbox.url}/__sandbox/faults",
+                      json={"server_errors": {"count": 50, "status": 502}},
+                      timeout=5).raise_for_status()
+        with pytest.raises(BatchIncomplete):
+            snapshot_batch([failing], LAST_DAY, run_id=f"scheduled__{LAST_DAY}")
+        with open_database(write=False) as db:
+            documents = {name: list(db[name].find()) for name in COLLECTIONS}
+    return {"data_dir": root / "data", "key": key, "people": people, "revoked": revoked,
+            "failing": failing, "documents": documents}
+
+
+@pytest.fixture(scope="session")
+def store(dataset):
+    """A standalone in-memory database with the dataset and every index (read-only use)."""
+    import mongomock_ng as mongomock
+
+    from spotify_etl.storage import ensure_indexes
+
+    db = mongomock.MongoClient(tz_aware=True)["spotify_etl"]
+    load_into(db, dataset["documents"])
+    ensure_indexes(db)
+    return db
+
+
+@pytest.fixture
+def stored_env(dataset, tmp_path, monkeypatch):
+    """Point `open_database` at a fresh copy of the dataset's embedded store."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(dataset["data_dir"], target, ignore=shutil.ignore_patterns("*.lock"))
+    monkeypatch.setenv("SPOTIFY_ETL_DATA_DIR", str(target))
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", dataset["key"])
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_MONGO_DEFAULT", raising=False)
+    return target
