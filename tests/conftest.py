@@ -23,7 +23,32 @@ configure_local_airflow()
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """An empty data directory and database for one test (embedded store)."""
-    monkeypatch.setenv("SPOTIFY_ETL_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("MONGODB_URI", raising=False)
-    monkeypatch.delenv("AIRFLOW_CONN_MONGO_DEFAULT", raising=False)
-    return tmp_path / "data"
+    from pipeline_env import use_embedded_store
+
+    return use_embedded_store(monkeypatch, tmp_path / "data")
+
+
+from browser import CHROMEDRIVER, CHROMIUM  # noqa: E402
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """A fresh headless Chromium (Debian's) with its own throwaway profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    # Without the background-networking switches Chromium keeps dialling Google's hosts,
+    # which this network refuses.
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--window-size=1440,1000", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -21,7 +21,7 @@ from spotify_sandbox.objects import iso_ms, paging
 from spotify_sandbox.world import TIME_RANGES
 
 if TYPE_CHECKING:
-    from spotify_sandbox.state import Sandbox
+    pass
 
 web_api = Blueprint("web_api", __name__, url_prefix="/v1")
 BASE62_ID = re.compile(r"^[0-9A-Za-z]{22}$")

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
+from browser import needs_chromium
 
 from spotify_etl.settings import load_settings
 from spotify_etl.storage import open_database
 from spotify_etl.token_store import TokenStore
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                       reason="needs Debian's chromium and chromium-driver "
-                              "(apt-get install -y chromium chromium-driver); not installed"),
+    needs_chromium,
 ]
 
 
@@ -41,27 +35,6 @@ def live_helper(env):
     yield base
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def browser():
-    """A fresh headless Chromium with its own throwaway profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="auth-server-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                     f"--user-data-dir={profile}"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_a_person_connects_in_a_real_browser(live_helper, browser, env):

@@ -8,8 +8,9 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
+from pipeline_env import use_sandbox
 from spotify_etl.airflow_runner import run_dag
-from spotify_etl.demo import point_at_sandbox, seed_users
+from spotify_etl.demo import seed_users
 from spotify_etl.storage import open_database
 from spotify_sandbox import SandboxServer
 
@@ -21,11 +22,7 @@ DAY = date(2026, 11, 12)
 def sandbox_people(data_dir, monkeypatch):
     monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
     with SandboxServer(port=0, mode="development", seed=11, users=20) as server:
-        for name, value in {"SPOTIFY_API_BASE_URL": f"{server.url}/v1/",
-                            "SPOTIFY_ACCOUNTS_BASE_URL": server.url}.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("SPOTIFY_CLIENT_ID", "sandbox-client-id")
-        monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "sandbox-client-secret")
+        use_sandbox(monkeypatch, server.url)
         people = seed_users(server.url, 4)
         yield server, [p["id"] for p in people]
 

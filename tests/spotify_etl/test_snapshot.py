@@ -8,7 +8,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from spotify_etl.demo import point_at_sandbox, seed_users
+from pipeline_env import use_sandbox
 from spotify_etl.settings import load_settings
 from spotify_etl.snapshot import BatchIncomplete, plan_batches, snapshot_batch
 from spotify_etl.spotify_client import RateLimited, SnapshotDateError, SpotifySource
@@ -29,13 +29,7 @@ def sandbox(request):
 def people(sandbox, data_dir, monkeypatch):
     """Three connected people (the sandbox's users 1-3: full listeners) and a clean sandbox."""
     monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
-    for name in ("SPOTIFY_API_BASE_URL", "SPOTIFY_ACCOUNTS_BASE_URL", "SPOTIFY_CLIENT_ID",
-                 "SPOTIFY_CLIENT_SECRET"):
-        monkeypatch.delenv(name, raising=False)
-    point_at_sandbox(sandbox.url)
-    for name in ("SPOTIFY_API_BASE_URL", "SPOTIFY_ACCOUNTS_BASE_URL", "SPOTIFY_CLIENT_ID",
-                 "SPOTIFY_CLIENT_SECRET"):
-        monkeypatch.setenv(name, __import__("os").environ[name])  # undone after the test
+    use_sandbox(monkeypatch, sandbox.url)
     requests.delete(f"{sandbox.url}/__sandbox/faults", timeout=5)
     ids = [u.id for u in sandbox.world.users[1:4]]
     answer = requests.post(f"{sandbox.url}/__sandbox/authorize", json={"user_ids": ids}, timeout=10)

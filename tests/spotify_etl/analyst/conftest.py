@@ -12,6 +12,7 @@ import requests
 from cryptography.fernet import Fernet
 
 from analyst_data import COLLECTIONS, DAYS, LAST_DAY, load_into
+from pipeline_env import use_copy_of_store, use_embedded_store, use_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -19,7 +20,7 @@ def dataset(tmp_path_factory):
     """Run the real pipeline against the sandbox; return the data directory, people, documents."""
     from spotify_sandbox import SandboxServer
 
-    from spotify_etl.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, seed_users
+    from spotify_etl.demo import seed_users
     from spotify_etl.snapshot import BatchIncomplete, snapshot_batch
     from spotify_etl.storage import open_database
 
@@ -27,14 +28,8 @@ def dataset(tmp_path_factory):
     key = Fernet.generate_key().decode()
     with pytest.MonkeyPatch.context() as patch, \
             SandboxServer(port=0, users=50, seed=42, mode="extended") as sandbox:
-        patch.setenv("SPOTIFY_ETL_DATA_DIR", str(root / "data"))
-        patch.setenv("SPOTIFY_ETL_FERNET_KEY", key)
-        patch.delenv("MONGODB_URI", raising=False)
-        patch.delenv("AIRFLOW_CONN_MONGO_DEFAULT", raising=False)
-        patch.setenv("SPOTIFY_API_BASE_URL", f"{sandbox.url}/v1/")
-        patch.setenv("SPOTIFY_ACCOUNTS_BASE_URL", sandbox.url)
-        patch.setenv("SPOTIFY_CLIENT_ID", SANDBOX_CLIENT_ID)
-        patch.setenv("SPOTIFY_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+        use_embedded_store(patch, root / "data", key)
+        use_sandbox(patch, sandbox.url)
         people = sorted(p["id"] for p in seed_users(sandbox.url, 4))
         for day in DAYS[:-1]:
             snapshot_batch(people, day, run_id=f"scheduled__{day}")
@@ -74,12 +69,4 @@ def store(dataset):
 @pytest.fixture
 def stored_env(dataset, tmp_path, monkeypatch):
     """Point `open_database` at a fresh copy of the dataset's embedded store."""
-    import shutil
-
-    target = tmp_path / "data"
-    shutil.copytree(dataset["data_dir"], target, ignore=shutil.ignore_patterns("*.lock"))
-    monkeypatch.setenv("SPOTIFY_ETL_DATA_DIR", str(target))
-    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", dataset["key"])
-    monkeypatch.delenv("MONGODB_URI", raising=False)
-    monkeypatch.delenv("AIRFLOW_CONN_MONGO_DEFAULT", raising=False)
-    return target
+    return use_copy_of_store(monkeypatch, dataset["data_dir"], tmp_path / "data", dataset["key"])

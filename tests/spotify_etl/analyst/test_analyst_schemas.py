@@ -70,7 +70,7 @@ def _documented_fields() -> dict[str, set[str]]:
         named = (dict(zip(parts[1::2], parts[2::2])) if len(parts) > 1
                  else {title.split()[0]: blocks[0]})
         for collection, example in named.items():
-            depth, keys, i = 0, set(), 0
+            depth, keys = 0, set()
             for match in re.finditer(r'[{}\[\]]|"([^"]+)":', example):
                 token = match.group(0)
                 if token in "{[":

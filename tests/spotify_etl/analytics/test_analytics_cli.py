@@ -4,7 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from conftest import FIRST_DAY, LAST_DAY, sandbox_env
+from conftest import FIRST_DAY, LAST_DAY
+from pipeline_env import use_sandbox
 from spotify_etl.cli import main
 
 
@@ -47,7 +48,7 @@ def test_demo_report_shows_match_mix_week_and_one_published_playlist(stored, mon
     from spotify_etl.demo import seed_users
 
     with SandboxServer(port=0, users=50, seed=42) as srv:
-        sandbox_env(monkeypatch, srv.url)
+        use_sandbox(monkeypatch, srv.url)
         seed_users(srv.url, 3)
         text = demo_report(stored, FIRST_DAY.isoformat(), LAST_DAY.isoformat())
     assert "Taste match" in text and "Mix of demo" in text

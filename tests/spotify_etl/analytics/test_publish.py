@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from conftest import FIRST_DAY, LAST_DAY, sandbox_env
+from conftest import FIRST_DAY, LAST_DAY
+from pipeline_env import use_sandbox
 from spotify_etl.analytics import jobs
 from spotify_etl.analytics.groups import add_group
 from spotify_etl.storage import open_database
@@ -17,7 +18,7 @@ def sandbox(request, stored, monkeypatch):
     from spotify_etl.demo import seed_users
 
     with SandboxServer(port=0, users=50, seed=42, mode=request.param) as srv:
-        sandbox_env(monkeypatch, srv.url)
+        use_sandbox(monkeypatch, srv.url)
         seed_users(srv.url, 3)
         yield srv
 
