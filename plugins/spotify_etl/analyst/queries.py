@@ -509,36 +509,30 @@ def _stages(render: Callable[[Any], str], pipeline: list[dict[str, Any]]) -> str
     return "[\n" + ",\n".join("  " + render(stage) for stage in pipeline) + "\n]"
 
 
-def mongosh(spec: Spec) -> str:
-    """Render a built query in mongosh syntax."""
+def _call_text(spec: Spec, render: Callable[[Any], str],
+               sort_form: Callable[[Any], Any]) -> str:
     target = f"db.{spec.collection}"
     if spec.pipeline is not None:
-        return f"{target}.aggregate({_stages(_mongosh_value, spec.pipeline)})"
-    args = _mongosh_value(spec.filter or {})
+        return f"{target}.aggregate({_stages(render, spec.pipeline)})"
+    args = render(spec.filter or {})
     if spec.projection:
-        args += ", " + _mongosh_value(spec.projection)
+        args += ", " + render(spec.projection)
     text = f"{target}.find({args})"
     if spec.sort:
-        text += ".sort(" + _mongosh_value(dict(spec.sort)) + ")"
+        text += ".sort(" + render(sort_form(spec.sort)) + ")"
     if spec.limit:
         text += f".limit({spec.limit})"
     return text
+
+
+def mongosh(spec: Spec) -> str:
+    """Render a built query in mongosh syntax."""
+    return _call_text(spec, _mongosh_value, dict)  # mongosh sorts by a document
 
 
 def pymongo_code(spec: Spec) -> str:
     """Render a built query as pymongo code (`db` is a `pymongo.database.Database`)."""
-    target = f"db.{spec.collection}"
-    if spec.pipeline is not None:
-        return f"{target}.aggregate({_stages(_python_value, spec.pipeline)})"
-    args = _python_value(spec.filter or {})
-    if spec.projection:
-        args += ", " + _python_value(spec.projection)
-    text = f"{target}.find({args})"
-    if spec.sort:
-        text += ".sort(" + _python_value(list(spec.sort)) + ")"
-    if spec.limit:
-        text += f".limit({spec.limit})"
-    return text
+    return _call_text(spec, _python_value, list)  # pymongo sorts by a list of pairs
 
 
 def index_text(keys: Keys) -> str:
