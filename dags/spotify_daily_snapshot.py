@@ -13,8 +13,11 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
 * **Snapshot date**: the day the run's data interval covers. Real Spotify only knows today, so
   dates other than today or yesterday are refused unless the source can time-travel.
 * **Trigger manually** with Params: `users` (ids; empty = everyone active) and `time_ranges`.
+* A 429 that asks for a long wait fails the batch, and its retry comes after that wait
+  (`RetryAfterPolicy`), not after the usual back-off.
 * Each run is recorded per person in the `runs` collection; the `spotify_snapshots` Asset
-  is updated for downstream DAGs.
+  is updated for downstream DAGs (with the snapshot date) as soon as anyone was loaded, even
+  if a batch failed; `all_batches_succeeded` then fails to flag the run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from spotify_etl.assets import SNAPSHOTS
+from spotify_etl.retry_policy import RetryAfterPolicy
 
 TIME_RANGES = ["short_term", "medium_term", "long_term"]
 
@@ -65,7 +69,7 @@ def spotify_daily_snapshot():
         except ValueError as error:  # unknown people in the Params: a retry cannot fix it
             raise AirflowFailException(str(error)) from error
 
-    @task(pool="spotify_api")
+    @task(pool="spotify_api", retry_policy=RetryAfterPolicy())
     def snapshot_batch(user_ids: list[str]) -> dict:
         """Extract, transform and load one batch of people."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -80,15 +84,28 @@ def spotify_daily_snapshot():
         except (SnapshotDateError, ValueError) as error:
             raise AirflowFailException(str(error)) from error  # a retry cannot fix these
 
-    @task(outlets=[SNAPSHOTS])
+    @task(outlets=[SNAPSHOTS], trigger_rule="all_done")
     def summarize() -> dict:
-        """Sum the run up from the `runs` collection and announce the new snapshot downstream."""
+        """Sum the run up from `runs`; announce the snapshot downstream if anyone loaded."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from spotify_etl.snapshot import snapshot_date_for, summarize
 
         context = get_current_context()
-        return summarize(snapshot_date_for(context), context["run_id"])
+        snapshot_date = snapshot_date_for(context)
+        total = summarize(snapshot_date, context["run_id"])
+        if not total["by_status"].get("success"):
+            raise AirflowSkipException("Nobody was snapshotted: no Asset update.")
+        # Downstream DAGs analyse exactly this date.
+        context["outlet_events"][SNAPSHOTS].extra = {"snapshot_date": total["snapshot_date"]}
+        return total
 
-    snapshot_batch.expand(user_ids=plan_batches()) >> summarize()
+    @task
+    def all_batches_succeeded() -> None:
+        """Fail the run when a batch failed for good (the others are loaded and announced)."""
+
+    batches = snapshot_batch.expand(user_ids=plan_batches())
+    batches >> [summarize(), all_batches_succeeded()]
 
 
 spotify_daily_snapshot()

@@ -1,8 +1,8 @@
 """
 ### Spotify taste analytics
 
-Runs after every daily snapshot (scheduled on the `spotify_snapshots` Asset), for the newest
-snapshot date (or the `snapshot_date` Param when triggered by hand):
+Runs after every daily snapshot (scheduled on the `spotify_snapshots` Asset), for the date that
+snapshot announced (or the `snapshot_date` Param when triggered by hand; else the newest):
 
 * **diffs**: for every pair of people who share a group, a 0-100 taste match per time range
   with shared and unique artists, tracks and genres; for every group member, short against
@@ -44,10 +44,12 @@ from spotify_etl.assets import SNAPSHOTS
 def spotify_taste_analytics():
     @task
     def snapshot_date() -> str:
-        """Pick the date to analyse: the Param, else the newest snapshot stored."""
-        from spotify_etl.analytics.jobs import resolve_date
+        """Pick the date: the Param, else the one the snapshot announced, else the newest."""
+        from spotify_etl.analytics.jobs import date_from_asset_events, resolve_date
 
-        return resolve_date(get_current_context()["params"].get("snapshot_date") or None)
+        context = get_current_context()
+        return resolve_date(context["params"].get("snapshot_date")
+                            or date_from_asset_events(context.get("triggering_asset_events")))
 
     @task
     def diffs(day: str) -> dict:

@@ -220,7 +220,8 @@ def test_mongodb_users_analyst_reads_everything_but_tokens(tmp_path):
     assert all(set(p["actions"]) <= {"find", "listIndexes", "collStats", "listCollections",
                                      "dbStats"} for p in role["privileges"])
     users = {spec["user"]: spec["roles"] for kind, spec in calls if kind == "createUser"}
-    assert users["spotify_etl"] == [{"role": "readWrite", "db": "spotify_etl"}]
+    assert users["spotify_etl"] == [{"role": "readWrite", "db": "spotify_etl"},
+                                    {"role": "dbAdmin", "db": "spotify_etl"}]
     assert users["analyst"] == [{"role": "spotifyEtlAnalyst", "db": "admin"}]
 
 

@@ -1,7 +1,8 @@
 // Create or update spotify_etl's MongoDB users; safe to run again (docker compose runs it on
 // every `up` as the mongodb-init service).
-//   application user (MONGO_APP_USERNAME): readWrite on the app database, for Airflow and the
-//     authorization helper.
+//   application user (MONGO_APP_USERNAME): readWrite and dbAdmin on the app database, for
+//     Airflow and the authorization helper (dbAdmin: the pipeline keeps its own schema
+//     validators and the analysts' views up to date with collMod).
 //   analyst user (MONGO_ANALYST_USERNAME): read-only through the role spotifyEtlAnalyst: find on
 //     every collection and view of the app database except `tokens` (encrypted refresh tokens).
 //     MongoDB has no "all but one collection" privilege, so the role names each collection; it
@@ -57,6 +58,6 @@ upsertRole("spotifyEtlAnalyst", [
 print(`Role spotifyEtlAnalyst reads ${readable.length} collections and views, not ${HIDDEN}`);
 
 upsertUser(env.MONGO_APP_USERNAME || "spotify_etl", env.MONGO_APP_PASSWORD,
-  [{ role: "readWrite", db: appDbName }]);
+  [{ role: "readWrite", db: appDbName }, { role: "dbAdmin", db: appDbName }]);
 upsertUser(env.MONGO_ANALYST_USERNAME || "analyst", env.MONGO_ANALYST_PASSWORD,
   [{ role: "spotifyEtlAnalyst", db: "admin" }]);

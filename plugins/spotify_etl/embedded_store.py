@@ -93,12 +93,12 @@ class EmbeddedStore:
             db = self._client[self.database]
             try:
                 yield db
+                if write:
+                    self._generation = self._commit(db)
             except BaseException:
                 # Drop what this session changed in memory: the files still hold the last commit.
                 self._client, self._generation = None, None
                 raise
-            if write:
-                self._generation = self._commit(db)
 
     def _read_current(self) -> str | None:
         pointer = self.directory / "CURRENT"
@@ -121,10 +121,14 @@ class EmbeddedStore:
                 collection.insert_many(documents)
 
     def _commit(self, db: Database) -> str:
+        # Leftovers of a process killed mid-commit (never pointed to by CURRENT) go first, so
+        # the next generation's name is always free.
+        for leftover in self.directory.glob("gen-*"):
+            if leftover.name != self._generation:
+                shutil.rmtree(leftover, ignore_errors=True)
         number = int((self._generation or "gen-0").split("-")[1]) + 1
         generation = f"gen-{number}"
         staging = self.directory / (generation + ".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         meta = {}
         for name in db.list_collection_names():

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import requests
 from spotipy.exceptions import SpotifyException
 
 from spotify_etl.extract import artists_to_refresh, extract_user_day, newest_play_ms
@@ -160,8 +161,9 @@ def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges
         with open_database(settings, write=False) as db:
             user = db.users.find_one({"_id": user_id}, projection={"status": 1})
             after_ms = newest_play_ms(db, user_id)
-        if user is None:
-            raise TokenStoreError(f"unknown user {user_id}")
+        if user is None:  # deleted since the batch was planned: nothing to do, nothing to record
+            result.status, result.error = "skipped", "no longer connected"
+            return result
         if user.get("status") != ACTIVE:
             result.status, result.error = "skipped", f"status is {user.get('status')}"
             return result
@@ -180,6 +182,9 @@ def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges
             artists_fetched.update(stale)
         load_started = time.monotonic()
         with open_database(settings) as db:
+            if db.users.find_one({"_id": user_id}, projection={"_id": 1}) is None:
+                result.status, result.error = "skipped", "deleted during the snapshot"
+                return result  # deleted while we read Spotify: store nothing of theirs
             result.counts = load_user_day(db, user_id, snapshot_date, day, set(raw.top))
             db.users.update_one({"_id": user_id},
                                 {"$max": {"last_snapshot_date": snapshot_date.isoformat()}})
@@ -198,8 +203,9 @@ def snapshot_user(user_id: str, snapshot_date: date, *, run_id: str, time_ranges
         raise  # the limit is the app's, not this person's: stop the batch, retry later
     except SnapshotDateError:
         raise
-    except (SpotifyUnavailable, OSError) as error:
-        result.error, result.retryable = str(error), True
+    except (SpotifyUnavailable, OSError, requests.exceptions.JSONDecodeError) as error:
+        # JSONDecodeError: a garbled body (a proxy's error page) is worth another try.
+        result.error, result.retryable = str(error) or type(error).__name__, True
     except SpotifyException as error:
         result.error = f"Spotify answered {error.http_status}: {_last_line(error.msg)}"
         result.retryable = error.http_status >= 500 or error.http_status == 429

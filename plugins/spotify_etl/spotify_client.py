@@ -178,8 +178,9 @@ class SpotifySource:
                     self._expire_cached_access_token()
                     refreshed = True
                     continue
-                if error.http_status == 429 and "Retry-After" in headers:
-                    wait = _retry_after(headers["Retry-After"])
+                if error.http_status == 429 and error.headers is not None:
+                    # A real 429 (spotipy's own "Max Retries" 429 carries no headers).
+                    wait = _retry_after(headers.get("Retry-After", "60"))
                     if wait > self.settings.rate_limit_max_wait or attempt == RATE_LIMIT_ATTEMPTS:
                         raise RateLimited(wait, error.reason) from None
                     log.warning("Rate limited by Spotify; waiting %s s (attempt %s)", wait, attempt)

@@ -80,7 +80,8 @@ def ensure_definitions(db: Database) -> None:
     """Create indexes, schema validators and analyst views; changes no document.
 
     Validators and views need MongoDB (the embedded store skips them) and, to change an
-    existing definition, the dbAdmin role: without it the old definition stays, with a warning.
+    existing definition, the dbAdmin role (docker/mongo/create-users.js grants it): without it
+    the old definition stays, with a warning, and the data is loaded all the same.
     """
     from pymongo.errors import OperationFailure
 
@@ -88,14 +89,14 @@ def ensure_definitions(db: Database) -> None:
     from spotify_etl.analyst.views import create_views
 
     ensure_indexes(db)
-    try:
-        apply_validators(db)
-        create_views(db)
-    except OperationFailure as error:
-        if error.code != 13:  # Unauthorized
-            raise
-        log.warning("Schema validators or views not updated: the MongoDB user lacks the "
-                    "dbAdmin role (%s). Data is loaded all the same.", error.details or error)
+    for step in (apply_validators, create_views):
+        try:
+            step(db)
+        except OperationFailure as error:
+            if error.code != 13:  # Unauthorized
+                raise
+            log.warning("%s skipped: the MongoDB user lacks the dbAdmin role on %s (%s)",
+                        step.__name__, db.name, error.details or error)
 
 
 def backend_name(settings: Settings | None = None) -> str:
@@ -120,6 +121,12 @@ def _airflow_mongo_uri(conn_id: str) -> bool:
         get_current_context()
     except Exception:
         return False
+    return _stored_connection_exists(conn_id)
+
+
+@lru_cache(maxsize=4)
+def _stored_connection_exists(conn_id: str) -> bool:
+    """Ask Airflow once per task process (each open_database would ask again otherwise)."""
     try:
         from airflow.sdk import BaseHook
 
@@ -134,6 +141,14 @@ def _embedded(data_dir: str, database: str):
     from spotify_etl.embedded_store import EmbeddedStore
 
     return EmbeddedStore(data_dir, database)
+
+
+@lru_cache(maxsize=4)
+def _client_for_connection(conn_id: str):
+    """One MongoClient per process and connection (it pools connections itself)."""
+    from airflow.providers.mongo.hooks.mongo import MongoHook
+
+    return MongoHook(mongo_conn_id=conn_id).get_conn()
 
 
 @lru_cache(maxsize=4)
@@ -153,12 +168,9 @@ def open_database(settings: Settings | None = None, *, write: bool = True) -> It
             yield db
         return
     if backend == "airflow-connection":
-        from airflow.providers.mongo.hooks.mongo import MongoHook
-
         from bson import CodecOptions
 
-        with MongoHook(mongo_conn_id=settings.mongo_conn_id) as hook:
-            yield hook.get_conn().get_database(settings.database,
-                                               codec_options=CodecOptions(tz_aware=True))
+        client = _client_for_connection(settings.mongo_conn_id)
+        yield client.get_database(settings.database, codec_options=CodecOptions(tz_aware=True))
         return
     yield _client_for_uri(settings.mongodb_uri).get_database(settings.database)

@@ -93,8 +93,18 @@ def _track_record(track: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Whole numbers that may be missing (development mode drops popularity and followers): pandas'
+# nullable Int64 keeps them integers, where a plain column would turn 30 into 30.0.
+INTEGER_COLUMNS = ("popularity", "followers", "duration_ms", "track_number", "disc_number",
+                   "total_tracks", "rank")
+
+
 def _frame(records: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame.from_records(records, columns=columns)
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for column in INTEGER_COLUMNS:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def tracks_frame(tracks: list[dict[str, Any]]) -> pd.DataFrame:

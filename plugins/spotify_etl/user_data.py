@@ -64,17 +64,18 @@ def _drop_mentions(collection: Collection, user_id: str) -> int:
 
 
 def delete_user_from(db: Database, user_id: str) -> dict[str, int]:
-    """Delete the person's data in an open database; return documents removed or edited."""
+    """Delete the person's data in an open database; return documents removed or edited.
+
+    The data goes first and `users`/`tokens` last, so a deletion that stops half-way (a lost
+    connection) can simply be repeated: the person is still listed until the very end. Only
+    real collections are written to; views (the analysts') are read-only.
+    """
     counts: dict[str, int] = {}
-    # People and tokens first: the pipeline lists people from `users`, so a snapshot starting
-    # while the rest is being removed no longer picks this person up.
-    for name in KEYED_BY_USER_ID:
-        deleted = db[name].delete_many({"_id": user_id}).deleted_count
-        if deleted:
-            counts[name] = deleted
-    for name in sorted(db.list_collection_names()):
-        if name.startswith("system."):
-            continue
+    names = sorted(info["name"] for info in db.list_collections()
+                   if info.get("type", "collection") == "collection"
+                   and not info["name"].startswith("system.")
+                   and info["name"] not in KEYED_BY_USER_ID)
+    for name in names:
         collection = db[name]
         shared = name in MEMBERSHIP_COLLECTIONS
         removed = collection.delete_many(
@@ -84,6 +85,11 @@ def delete_user_from(db: Database, user_id: str) -> dict[str, int]:
         removed += _drop_mentions(collection, user_id)
         if removed:
             counts[name] = counts.get(name, 0) + removed
+    # Tokens before the person: a snapshot starting now finds no token and records nothing.
+    for name in sorted(KEYED_BY_USER_ID, key=lambda n: n != "tokens"):
+        deleted = db[name].delete_many({"_id": user_id}).deleted_count
+        if deleted:
+            counts[name] = deleted
     return counts
 
 

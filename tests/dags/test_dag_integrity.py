@@ -58,3 +58,20 @@ def test_parsing_a_dag_file_does_no_io_and_imports_nothing_heavy(dag_file):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "HEAVY []" in done.stdout
+
+
+def test_a_long_rate_limit_is_retried_after_the_wait_spotify_asked_for(dagbag):
+    from spotify_etl.spotify_client import RateLimited
+
+    policy = dagbag.dags["spotify_daily_snapshot"].get_task("snapshot_batch").retry_policy
+    decision = policy.evaluate(RateLimited(3600, "QUOTA_EXCEEDED"), try_number=1, max_tries=4)
+    assert decision.action.value == "retry" and decision.retry_delay == timedelta(seconds=3605)
+    assert policy.evaluate(RateLimited(10**6), 1, 4).retry_delay == timedelta(hours=12)
+    assert policy.evaluate(RuntimeError("5xx"), 1, 4).action.value == "default"
+
+
+def test_the_asset_is_announced_even_when_a_batch_fails_and_the_run_still_fails(dagbag):
+    dag = dagbag.dags["spotify_daily_snapshot"]
+    assert dag.get_task("summarize").trigger_rule == "all_done"
+    check = dag.get_task("all_batches_succeeded")
+    assert check.trigger_rule == "all_success" and check.upstream_task_ids == {"snapshot_batch"}

@@ -83,3 +83,36 @@ def test_several_processes_share_the_embedded_store_without_losing_writes(data_d
         assert worker.exitcode == 0
     with open_database(write=False) as db:
         assert db.counters.find_one({"_id": "n"})["value"] == 45
+
+
+def test_a_commit_killed_half_way_does_not_block_later_writes(data_dir):
+    with open_database() as db:
+        db.users.insert_one({"_id": "alice"})
+    store_dir = next((data_dir / "embedded-mongo").iterdir())
+    (store_dir / "gen-2").mkdir()            # renamed into place, CURRENT never switched
+    (store_dir / "gen-3.tmp").mkdir()        # staging of a later crash
+    with open_database() as db:
+        db.users.insert_one({"_id": "bob"})
+    from spotify_etl.embedded_store import EmbeddedStore
+
+    with EmbeddedStore(data_dir, load_settings().database).session(write=False) as db:
+        assert sorted(u["_id"] for u in db.users.find()) == ["alice", "bob"]
+
+
+def test_a_failed_commit_is_not_committed_later(data_dir, monkeypatch):
+    from spotify_etl.embedded_store import EmbeddedStore
+
+    store = EmbeddedStore(data_dir, load_settings().database)
+    with store.session() as db:
+        db.users.insert_one({"_id": "alice"})
+    real_commit = EmbeddedStore._commit
+    monkeypatch.setattr(EmbeddedStore, "_commit", lambda self, db: (_ for _ in ()).throw(
+        OSError("disk full")))
+    with pytest.raises(OSError):
+        with store.session() as db:
+            db.users.insert_one({"_id": "lost"})
+    monkeypatch.setattr(EmbeddedStore, "_commit", real_commit)
+    with store.session() as db:
+        db.users.insert_one({"_id": "later"})
+    with store.session(write=False) as db:
+        assert sorted(u["_id"] for u in db.users.find()) == ["alice", "later"]

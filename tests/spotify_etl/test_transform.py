@@ -72,3 +72,13 @@ def test_empty_payloads_give_empty_tables():
     day = transform_user_day("bob", DAY, {("tracks", "long_term"): []}, [])
     assert day.tracks.empty and day.plays.empty and day.top_items.empty
     assert day.artist_ids_needing_details() == set()
+
+
+def test_whole_numbers_stay_integers_when_some_are_missing():
+    from spotify_etl.transform import artists_frame
+
+    frame = artists_frame([{"id": "a", "name": "A", "popularity": 30, "followers": {"total": 5}},
+                           {"id": "b", "name": "B"}])  # development mode: no popularity
+    first, second = records(frame)
+    assert (first["popularity"], first["followers"]) == (30, 5)
+    assert type(first["popularity"]) is int and second["popularity"] is None

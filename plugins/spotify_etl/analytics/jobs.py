@@ -25,6 +25,14 @@ MIX_TIME_RANGE = "short_term"  # a mix is about what the group plays now
 TWINS_SWITCH = "SPOTIFY_ETL_TASTE_TWINS"
 
 
+def date_from_asset_events(events: Any) -> str | None:
+    """Return the newest snapshot date announced in triggering Asset events, if any."""
+    dates = [str(event.extra["snapshot_date"])
+             for per_asset in (events or {}).values() for event in per_asset or []
+             if isinstance(getattr(event, "extra", None), dict) and event.extra.get("snapshot_date")]
+    return max(dates) if dates else None
+
+
 def resolve_date(snapshot_date: str | None = None, settings: Settings | None = None) -> str:
     """Return the given snapshot date, or the newest one stored."""
     if snapshot_date:

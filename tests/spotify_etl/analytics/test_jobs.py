@@ -131,3 +131,15 @@ def test_taste_twins_store_scores_only_and_can_be_switched_off(stored, monkeypat
 
 def test_the_newest_snapshot_date_is_used_when_none_is_given(stored):
     assert jobs.resolve_date() == DAY
+
+
+def test_the_analysed_date_is_the_one_the_snapshot_announced():
+    from types import SimpleNamespace
+
+    from spotify_etl.analytics.jobs import date_from_asset_events
+
+    events = {"spotify_snapshots": [SimpleNamespace(extra={"snapshot_date": "2026-11-20"}),
+                                    SimpleNamespace(extra={"snapshot_date": "2026-11-21"}),
+                                    SimpleNamespace(extra={})]}
+    assert date_from_asset_events(events) == "2026-11-21"
+    assert date_from_asset_events({}) is None and date_from_asset_events(None) is None
