@@ -178,8 +178,7 @@ class SpotifySource:
                     self._expire_cached_access_token()
                     refreshed = True
                     continue
-                if error.http_status == 429 and error.headers is not None:
-                    # A real 429 (spotipy's own "Max Retries" 429 carries no headers).
+                if error.http_status == 429 and not _retries_exhausted(error):
                     wait = _retry_after(headers.get("Retry-After", "60"))
                     if wait > self.settings.rate_limit_max_wait or attempt == RATE_LIMIT_ATTEMPTS:
                         raise RateLimited(wait, error.reason) from None
@@ -256,6 +255,11 @@ class SpotifySource:
             if artist:
                 found.append(artist)
         return found
+
+
+def _retries_exhausted(error: SpotifyException) -> bool:
+    """Tell spotipy's own "Max Retries" 429 (our 5xx retries ran out) from Spotify's 429."""
+    return "Max Retries" in (error.msg or "")
 
 
 def _retry_after(value: str) -> int:
