@@ -78,22 +78,19 @@ def faults() -> Any:
     return jsonify(sb.faults.describe())
 
 
-@control.post("/users/<user_id>/revoke")
-def revoke(user_id: str) -> Any:
-    """Revoke a user's refresh tokens (they then answer invalid_grant)."""
+@control.post("/users/<user_id>/<action>")
+def end_grants(user_id: str, action: str) -> Any:
+    """Revoke a user's refresh tokens, or expire them as if six months had passed since consent.
+
+    Either way they then answer invalid_grant ("Refresh token revoked" / "... expired").
+    """
+    flags = {"revoke": "revoked", "expire": "expired"}
+    if action not in flags:
+        raise ApiError(404, f"Unknown action {action!r}; use revoke or expire")
     grants = sandbox().user_refresh_tokens(_user_index(user_id))
     for grant in grants:
-        grant.revoked = True
-    return jsonify({"user_id": user_id, "revoked": len(grants)})
-
-
-@control.post("/users/<user_id>/expire")
-def expire(user_id: str) -> Any:
-    """Expire a user's refresh tokens as if six months had passed since consent."""
-    grants = sandbox().user_refresh_tokens(_user_index(user_id))
-    for grant in grants:
-        grant.expired = True
-    return jsonify({"user_id": user_id, "expired": len(grants)})
+        setattr(grant, flags[action], True)
+    return jsonify({"user_id": user_id, flags[action]: len(grants)})
 
 
 @control.route("/counters", methods=["GET", "DELETE"])

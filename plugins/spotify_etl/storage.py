@@ -45,17 +45,6 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "groups": [[("members", 1)], [("publish", 1)]],
     "taste_twins": [[("snapshot_date", 1), ("time_range", 1)], [("twins.user_id", 1)]],
 }
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "users": ("user id",), "tokens": ("user id",), "artists": ("Spotify id",),
-    "albums": ("Spotify id",), "tracks": ("Spotify id",),
-    "top_items": ("user_id", "snapshot_date", "kind", "time_range", "rank"),
-    "plays": ("user_id", "played_at"),
-    "runs": ("user_id", "snapshot_date"),
-    "groups": ("name",), "diffs": ("kind", "users", "snapshot_date", "time_range or days"),
-    "mixes": ("group", "snapshot_date"), "taste_twins": ("user_id", "snapshot_date", "time_range"),
-}
-
-
 def document_id(*parts: object) -> str:
     """Build a natural-key `_id` from its parts ("alice|2026-11-20|tracks|short_term|1")."""
     return "|".join(_key_part(part) for part in parts)

@@ -191,7 +191,7 @@ def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[
 
 
 def transform_user_day(user_id: str, snapshot_date: date, top: dict[tuple[str, str], list[Any]],
-                       plays: list[Any], extra_artists: list[Any] = ()) -> UserDay:
+                       plays: list[Any]) -> UserDay:
     """Build one person's tables for one day from the raw payloads."""
     dropped: Counter[str] = Counter()
     top_frames, all_tracks, full_artists = [], [], []
@@ -201,7 +201,6 @@ def transform_user_day(user_id: str, snapshot_date: date, top: dict[tuple[str, s
         (all_tracks if kind == "tracks" else full_artists).extend(valid)
     plays_table, play_tracks = plays_frame(user_id, plays, dropped)
     all_tracks.extend(play_tracks)
-    full_artists.extend(_valid(list(extra_artists), "artists", dropped))
     top_items = (pd.concat(top_frames, ignore_index=True) if top_frames
                  else _frame([], TOP_ITEM_COLUMNS))
     return UserDay(tracks=tracks_frame(all_tracks), artists=artists_frame(full_artists),

@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 import requests
 import spotipy
-from conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, TODAY, client, refresh, seed_users
+from sandbox_helpers import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, TODAY, client, refresh, seed_users
 
 from spotify_sandbox import SandboxServer
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 import requests
-from conftest import access_token, client, refresh, seed_users
+from sandbox_helpers import access_token, client, refresh, seed_users
 from spotipy import SpotifyException
 
 

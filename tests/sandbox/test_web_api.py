@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import requests
-from conftest import TODAY, access_token, client
+from sandbox_helpers import TODAY, access_token, client
 from spotipy import SpotifyException
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 
 import numpy as np
 import requests
-from conftest import TODAY, access_token
+from sandbox_helpers import TODAY, access_token
 
 from spotify_sandbox import SandboxServer, World
 from spotify_sandbox.world import GENRES

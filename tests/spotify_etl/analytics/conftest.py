@@ -3,14 +3,13 @@ a week apart, built once per module and copied into a fresh data directory for e
 
 from __future__ import annotations
 
-from datetime import date
 
 import pytest
 from cryptography.fernet import Fernet
 
 from pipeline_env import use_copy_of_store, use_embedded_store, use_sandbox
 
-FIRST_DAY, LAST_DAY = date(2026, 11, 13), date(2026, 11, 20)
+from helpers import FIRST_DAY, LAST_DAY  # noqa: E402,F401
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+FIRST_DAY, LAST_DAY = date(2026, 11, 13), date(2026, 11, 20)  # the snapshots the fixtures build
+
 GENRES = ["indie rock", "dream pop", "shoegaze", "k-pop", "city pop", "techno", "house",
           "jazz", "bossa nova", "folk"]
 

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from conftest import FIRST_DAY, LAST_DAY
+from helpers import FIRST_DAY, LAST_DAY
 from pipeline_env import use_sandbox
 from spotify_etl.cli import main
 

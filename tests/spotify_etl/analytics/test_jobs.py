@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import FIRST_DAY, LAST_DAY
+from helpers import FIRST_DAY, LAST_DAY
 from spotify_etl.analytics import jobs
 from spotify_etl.analytics.groups import GroupError, add_group, list_groups, remove_group
 from spotify_etl.storage import open_database

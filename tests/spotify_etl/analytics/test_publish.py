@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from conftest import FIRST_DAY, LAST_DAY
+from helpers import FIRST_DAY, LAST_DAY
 from pipeline_env import use_sandbox
 from spotify_etl.analytics import jobs
 from spotify_etl.analytics.groups import add_group
