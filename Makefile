@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__UNIT_TEST_MODE ?= False
 
-.PHONY: help setup demo test test-fast bench lock sandbox auth airflow clean
+.PHONY: help setup demo test layers bench lock sandbox auth airflow clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ setup: $(STAMP) ## Create .venv with uv (idempotent; fast when nothing changed)
 demo: setup ## Run the pipeline offline: sandbox, 5 users, 7 simulated days, summary
 	$(PY) -m spotify_etl demo
 
-test: setup ## Run the whole test suite
+test: setup layers ## Check the import layers, then run the whole test suite
 	$(PY) -m pytest
+
+layers: setup ## Check that imports run one way (import-linter contracts in pyproject.toml)
+	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup ## Print performance figures as JSON
 	$(PY) -m spotify_etl bench
@@ -44,7 +47,7 @@ auth: setup ## Start the Spotify authorization helper on http://127.0.0.1:8888 (
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m auth_server $(AUTH_ARGS)
 
 sandbox: setup ## Start the Spotify sandbox on 127.0.0.1:8900
-	$(PY) -m spotify_etl sandbox --port 8900
+	$(PY) -m spotify_sandbox --port 8900 --mode development
 
 airflow: setup ## Airflow UI on http://127.0.0.1:8080 without Docker (sandbox unless .env has Spotify)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m spotify_etl airflow $(AIRFLOW_ARGS)

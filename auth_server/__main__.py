@@ -50,23 +50,19 @@ def main(host: str, port: int | None, sandbox_mode: str | None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sandbox = None
     if sandbox_mode:
-        from spotify_sandbox import SandboxServer
+        from spotify_etl.local.sandbox import SandboxProcess, point_at_sandbox
 
-        sandbox = SandboxServer(port=0, mode=sandbox_mode).start()
+        sandbox = SandboxProcess("--mode", sandbox_mode).__enter__()
+        point_at_sandbox(sandbox.url)
         # The sandbox accepts any loopback redirect URI, so it follows --port.
-        os.environ.update({"SPOTIFY_API_BASE_URL": sandbox.api_url,
-                           "SPOTIFY_ACCOUNTS_BASE_URL": sandbox.url,
-                           "SPOTIFY_CLIENT_ID": "sandbox-client-id",
-                           "SPOTIFY_CLIENT_SECRET": "sandbox-client-secret",
-                           "SPOTIFY_REDIRECT_URI":
-                               f"http://127.0.0.1:{port or DEFAULT_PORT}/callback"})
+        os.environ["SPOTIFY_REDIRECT_URI"] = f"http://127.0.0.1:{port or DEFAULT_PORT}/callback"
         click.echo(f"Spotify sandbox ({sandbox_mode} mode, a local stand-in) at {sandbox.url}")
     try:
         app = create_app()
     except ConfigError as error:
         click.echo(f"auth_server cannot start: {error}", err=True)
         if sandbox is not None:
-            sandbox.stop()
+            sandbox.__exit__()
         sys.exit(2)
     redirect = urlsplit(app.extensions["auth_server"].settings.redirect_uri)
     port = port if port is not None else (redirect.port or DEFAULT_PORT)
@@ -88,7 +84,7 @@ def main(host: str, port: int | None, sandbox_mode: str | None) -> None:
     finally:
         server.server_close()
         if sandbox is not None:
-            sandbox.stop()
+            sandbox.__exit__()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from spotify_etl.token_store import TokenStoreError, make_fernet, resolve_fernet_key
+from spotify_etl.people.tokens import TokenStoreError, make_fernet, resolve_fernet_key
 
 if TYPE_CHECKING:
     from cryptography.fernet import Fernet

@@ -1,6 +1,6 @@
 """The two Spotify conversations of a connection: where to send the browser, and the exchange.
 
-Wraps spotipy's auth managers (built by `spotify_etl.spotify_client.auth_manager`, PKCE when no
+Wraps spotipy's auth managers (built by `spotify_etl.spotify.client.auth_manager`, PKCE when no
 client secret is configured) and one `GET /me`. Nothing here touches the database or the session.
 """
 
@@ -14,7 +14,7 @@ import requests
 import spotipy
 from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
-from spotify_etl.spotify_client import auth_manager
+from spotify_etl.spotify.client import auth_manager
 
 if TYPE_CHECKING:
     from spotify_etl.settings import Settings

@@ -1,7 +1,7 @@
 """The pages: connect, callback, status, reconnect, delete, health.
 
 Each view is short: Spotify conversations are in `spotify.py`, protections in `security.py`,
-storage in `spotify_etl` (token store, `user_data.delete_user`). No view ever puts a token in a
+storage in `spotify_etl` (the token store, `people.deletion.delete_user`). No view ever puts a token in a
 page, a log line, the session or a redirect.
 """
 
@@ -18,9 +18,11 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 from auth_server.config import DEVELOPMENT_MODE_USER_CAP
 from auth_server.security import require_same_site_post
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
+from spotify_etl.constants import NEEDS_REAUTH
+from spotify_etl.people.deletion import delete_user
+from spotify_etl.people.directory import list_users
+from spotify_etl.people.tokens import TokenStore
 from spotify_etl.storage import open_database
-from spotify_etl.token_store import NEEDS_REAUTH, TokenStore, list_users
-from spotify_etl.user_data import delete_user
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -55,12 +57,12 @@ def config() -> AuthConfig:
 
 
 def _people() -> list[dict[str, Any]]:
-    with open_database(config().settings, write=False) as db:
+    with open_database(config().settings) as db:
         return list_users(db)
 
 
 def _person(user_id: str) -> dict[str, Any] | None:
-    with open_database(config().settings, write=False) as db:
+    with open_database(config().settings) as db:
         return db.users.find_one({"_id": user_id})
 
 
@@ -137,9 +139,10 @@ def callback() -> Response | tuple[str, int]:
                                message=FAILURE_MESSAGES.get(failure.kind, ""),
                                cap=DEVELOPMENT_MODE_USER_CAP), status
     profile = connection.profile
-    store = TokenStore(cfg.settings, fernet=cfg.fernet)
-    user_id = store.save_user({"id": profile["id"], "display_name": profile.get("display_name"),
-                               "account_id": profile.get("account_id")}, connection.token_info)
+    with open_database(cfg.settings) as db:
+        user_id = TokenStore(db, cfg.settings, fernet=cfg.fernet).save_user(
+            {"id": profile["id"], "display_name": profile.get("display_name"),
+             "account_id": profile.get("account_id")}, connection.token_info)
     verified = dict(session.get("verified", {}))
     verified[user_id] = time.time()
     session["verified"] = verified
@@ -186,7 +189,8 @@ def delete(user_id: str) -> Response | str:
     person = _person(user_id)
     if person is None:
         abort(404, description="No one with this id is connected.")
-    removed = delete_user(user_id, config().settings)
+    with open_database(config().settings) as db:
+        removed = delete_user(db, user_id)
     verified = dict(session.get("verified", {}))
     verified.pop(user_id, None)
     session["verified"] = verified
@@ -201,7 +205,7 @@ def healthz() -> tuple[Response, int]:
     body: dict[str, Any] = {"status": "ok", "flow": "pkce" if cfg.uses_pkce else "client-secret",
                             "app_mode": cfg.app_mode or "unspecified"}
     try:
-        with open_database(cfg.settings, write=False) as db:
+        with open_database(cfg.settings) as db:
             body["people"] = db.users.count_documents({})
         body["database"] = "ok"
     except Exception as error:  # a health check reports, it does not raise

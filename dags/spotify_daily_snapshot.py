@@ -25,13 +25,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, get_current_context, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from spotify_etl.assets import SNAPSHOTS
-from spotify_etl.retry_policy import RetryAfterPolicy
-
-TIME_RANGES = ["short_term", "medium_term", "long_term"]
+from spotify_etl.constants import TIME_RANGES
+from spotify_etl.pipeline.assets import SNAPSHOTS
+from spotify_etl.spotify.retry_policy import RetryAfterPolicy
 
 
 @dag(
@@ -49,8 +47,8 @@ TIME_RANGES = ["short_term", "medium_term", "long_term"]
     params={
         "users": Param([], type="array", items={"type": "string"},
                        description="Spotify user ids to snapshot; empty means every active person."),
-        "time_ranges": Param(TIME_RANGES, type="array",
-                             items={"type": "string", "enum": TIME_RANGES},
+        "time_ranges": Param(list(TIME_RANGES), type="array",
+                             items={"type": "string", "enum": list(TIME_RANGES)},
                              description="Which top-item time ranges to read."),
     },
     tags=["spotify", "snapshot"],
@@ -62,7 +60,7 @@ def spotify_daily_snapshot():
         """Split the active people into batches, one mapped snapshot task each."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from spotify_etl.snapshot import plan_batches
+        from spotify_etl.pipeline.snapshot import plan_batches
 
         try:
             return plan_batches(user_ids=get_current_context()["params"]["users"])
@@ -74,8 +72,8 @@ def spotify_daily_snapshot():
         """Extract, transform and load one batch of people."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from spotify_etl.snapshot import snapshot_batch, snapshot_date_for
-        from spotify_etl.spotify_client import SnapshotDateError
+        from spotify_etl.pipeline.snapshot import snapshot_batch, snapshot_date_for
+        from spotify_etl.spotify.client import SnapshotDateError
 
         context = get_current_context()
         try:
@@ -89,7 +87,7 @@ def spotify_daily_snapshot():
         """Sum the run up from `runs`; announce the snapshot downstream if anyone loaded."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from spotify_etl.snapshot import snapshot_date_for, summarize
+        from spotify_etl.pipeline.snapshot import snapshot_date_for, summarize
 
         context = get_current_context()
         snapshot_date = snapshot_date_for(context)

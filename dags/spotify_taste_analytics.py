@@ -25,7 +25,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from spotify_etl.assets import SNAPSHOTS
+from spotify_etl.pipeline.assets import SNAPSHOTS
 
 
 @dag(
@@ -45,30 +45,33 @@ def spotify_taste_analytics():
     @task
     def snapshot_date() -> str:
         """Pick the date: the Param, else the one the snapshot announced, else the newest."""
-        from spotify_etl.analytics.jobs import date_from_asset_events, resolve_date
+        from spotify_etl.analytics.daily import date_from_asset_events, resolve_date
+        from spotify_etl.storage import open_database
 
         context = get_current_context()
-        return resolve_date(context["params"].get("snapshot_date")
-                            or date_from_asset_events(context.get("triggering_asset_events")))
+        with open_database() as db:
+            day = resolve_date(db, context["params"].get("snapshot_date")
+                               or date_from_asset_events(context.get("triggering_asset_events")))
+        return day.isoformat()  # XComs hold the date as YYYY-MM-DD
 
     @task
     def diffs(day: str) -> dict:
         """Compute and store every group pair's and member's diffs."""
-        from spotify_etl.analytics.jobs import run_diffs
+        from spotify_etl.analytics.daily import run_diffs
 
         return run_diffs(day)
 
     @task
     def mixes(day: str) -> dict:
         """Compute and store every group's mix."""
-        from spotify_etl.analytics.jobs import run_mixes
+        from spotify_etl.analytics.daily import run_mixes
 
         return run_mixes(day)
 
     @task(pool="spotify_api")
     def publish(day: str) -> dict:
         """Publish the mixes of groups with publishing on; fail (to retry) if one failed."""
-        from spotify_etl.analytics.jobs import run_publish
+        from spotify_etl.analytics.daily import run_publish
 
         result = run_publish(day)
         failed = sorted(g for g, status in result["published"].items() if status == "failed")
@@ -82,7 +85,7 @@ def spotify_taste_analytics():
         """Store everyone's most similar people, unless switched off."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from spotify_etl.analytics.jobs import run_taste_twins
+        from spotify_etl.analytics.daily import run_taste_twins
 
         result = run_taste_twins(day)
         if result["status"] == "off":

@@ -1,5 +1,6 @@
 """Shared test setup: payload helpers importable, Airflow in a throwaway home, one data
-directory per test."""
+directory per test, and `snapshots`/`stored`: three sandbox people snapshotted by the real
+pipeline on two days a week apart, built once per session, copied fresh for each test."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).parent))
 # Before anything imports Airflow: its config is read once, at first import.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="spotify-etl-airflow-")
 for name in ("AIRFLOW__CORE__DAGS_FOLDER", "AIRFLOW__CORE__PLUGINS_FOLDER"):
     os.environ.pop(name, None)
-from spotify_etl.airflow_runner import configure_local_airflow  # noqa: E402
+from spotify_etl.local.dag_runner import configure_local_airflow  # noqa: E402
 
 configure_local_airflow()
 
@@ -23,12 +25,12 @@ configure_local_airflow()
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     """An empty data directory and database for one test (embedded store)."""
-    from pipeline_env import use_embedded_store
-
     return use_embedded_store(monkeypatch, tmp_path / "data")
 
 
+from analytics_helpers import FIRST_DAY as WEEK_START, LAST_DAY as WEEK_END  # noqa: E402
 from browser import CHROMEDRIVER, CHROMIUM  # noqa: E402
+from pipeline_env import use_copy_of_store, use_embedded_store, use_sandbox  # noqa: E402
 
 
 @pytest.fixture
@@ -52,3 +54,30 @@ def browser(tmp_path):
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory):
+    """A data directory holding two days of snapshots of three people, and their ids."""
+    from spotify_sandbox import SandboxServer
+
+    from spotify_etl.local.sandbox import seed_users
+    from spotify_etl.pipeline.snapshot import snapshot_batch
+
+    root = tmp_path_factory.mktemp("analytics-snapshots")
+    key = Fernet.generate_key().decode()
+    with pytest.MonkeyPatch.context() as patch, SandboxServer(port=0, users=50, seed=42) as srv:
+        use_embedded_store(patch, root / "data", key)
+        use_sandbox(patch, srv.url)
+        people = [p["id"] for p in seed_users(srv.url, 3)]
+        for day in (WEEK_START, WEEK_END):
+            snapshot_batch(people, day, run_id=f"test-{day}")
+    return {"data_dir": root / "data", "people": people, "key": key}
+
+
+@pytest.fixture
+def stored(snapshots, tmp_path, monkeypatch):
+    """A fresh copy of the snapshots for one test; returns the people's ids."""
+    use_copy_of_store(monkeypatch, snapshots["data_dir"], tmp_path / "data", snapshots["key"])
+    monkeypatch.delenv("SPOTIFY_ETL_TASTE_TWINS", raising=False)
+    return list(snapshots["people"])

@@ -23,13 +23,11 @@ def use_embedded_store(patch: pytest.MonkeyPatch, data_dir: Path, key: str | Non
 
 
 def use_sandbox(patch: pytest.MonkeyPatch, url: str) -> None:
-    """Talk to the sandbox at `url` as Spotify (what demo.point_at_sandbox does, undoably)."""
-    from spotify_etl.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+    """Talk to the sandbox at `url` as Spotify (what local.sandbox.point_at_sandbox does, undoably)."""
+    from spotify_etl.local.sandbox import sandbox_environment
 
-    patch.setenv("SPOTIFY_API_BASE_URL", f"{url}/v1/")
-    patch.setenv("SPOTIFY_ACCOUNTS_BASE_URL", url)
-    patch.setenv("SPOTIFY_CLIENT_ID", SANDBOX_CLIENT_ID)
-    patch.setenv("SPOTIFY_CLIENT_SECRET", SANDBOX_CLIENT_SECRET)
+    for name, value in sandbox_environment(url).items():
+        patch.setenv(name, value)
 
 
 def use_copy_of_store(patch: pytest.MonkeyPatch, source: Path, target: Path, key: str) -> Path:

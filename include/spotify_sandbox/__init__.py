@@ -7,7 +7,7 @@ simulated clock and injectable faults. It is a test double, never a source of re
 from __future__ import annotations
 
 from spotify_sandbox.server import SandboxServer
-from spotify_sandbox.state import Sandbox
+from spotify_sandbox.state import CLIENT_ID, CLIENT_SECRET, Sandbox
 from spotify_sandbox.world import World
 
-__all__ = ["Sandbox", "SandboxServer", "World"]
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "Sandbox", "SandboxServer", "World"]

@@ -1,8 +1,8 @@
-"""`python -m spotify_sandbox`: the same as `python -m spotify_etl sandbox`."""
+"""`python -m spotify_sandbox`: run the Spotify sandbox (see `--help`)."""
 
 from __future__ import annotations
 
-from spotify_etl.cli.sandbox import sandbox
+from spotify_sandbox.cli import sandbox
 
 if __name__ == "__main__":
-    sandbox()
+    sandbox(prog_name="python -m spotify_sandbox")

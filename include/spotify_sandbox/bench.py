@@ -15,6 +15,8 @@ from typing import Any
 
 import requests
 
+from spotify_sandbox.state import CLIENT_ID, CLIENT_SECRET
+
 BUILD_SCRIPT = """
 import json, resource, time
 start = time.perf_counter()
@@ -47,7 +49,7 @@ def run(seconds: float = 5.0, clients: int = 4, users: int = 10000) -> dict[str,
         tokens = []
         for user in seeded:
             answer = requests.post(f"{url}/api/token", timeout=30,
-                                   auth=("sandbox-client-id", "sandbox-client-secret"),
+                                   auth=(CLIENT_ID, CLIENT_SECRET),
                                    data={"grant_type": "refresh_token",
                                          "refresh_token": user["refresh_token"]})
             tokens.append(answer.json()["access_token"])

@@ -13,7 +13,7 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from spotify_sandbox.app import create_app
-from spotify_sandbox.state import Sandbox
+from spotify_sandbox.state import CLIENT_ID, CLIENT_SECRET, Sandbox
 from spotify_sandbox.world import World
 
 
@@ -21,8 +21,8 @@ class SandboxServer:
     """A Spotify sandbox listening on host:port (port 0 picks a free port)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "extended",
-                 seed: int = 42, users: int = 50, client_id: str = "sandbox-client-id",
-                 client_secret: str = "sandbox-client-secret", today: dt.date | None = None,
+                 seed: int = 42, users: int = 50, client_id: str = CLIENT_ID,
+                 client_secret: str = CLIENT_SECRET, today: dt.date | None = None,
                  rotate_every: int = 3) -> None:
         self.host = host
         self.port = port

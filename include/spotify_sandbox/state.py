@@ -43,6 +43,11 @@ def add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+# The only app the Accounts service knows: the sandbox's own, not a secret of anyone's.
+CLIENT_ID = "sandbox-client-id"
+CLIENT_SECRET = "sandbox-client-secret"
+
+
 @dataclass
 class AuthCode:
     """A single-use authorization code."""
@@ -84,8 +89,8 @@ class Sandbox:
     """Everything a running sandbox knows and changes."""
 
     def __init__(self, *, mode: str = "extended", seed: int = 42, users: int = 50,
-                 client_id: str = "sandbox-client-id",
-                 client_secret: str = "sandbox-client-secret",
+                 client_id: str = CLIENT_ID,
+                 client_secret: str = CLIENT_SECRET,
                  today: dt.date | None = None, rotate_every: int = 3,
                  world: World | None = None) -> None:
         if mode not in MODES:

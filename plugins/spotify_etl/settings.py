@@ -12,12 +12,6 @@ from pathlib import Path
 
 SPOTIFY_API_BASE_URL = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS_BASE_URL = "https://accounts.spotify.com"
-TIME_RANGES = ("short_term", "medium_term", "long_term")
-KINDS = ("artists", "tracks")
-TOP_LIMIT = 50  # Spotify's maximum top items per list (offsets past 50 come back empty)
-# Exactly what the pipeline and the mixes need; asked for once, at consent.
-SCOPES = ("user-top-read", "user-read-recently-played", "playlist-modify-private",
-          "playlist-read-private")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,6 +41,7 @@ class Settings:
     accounts_base_url: str = SPOTIFY_ACCOUNTS_BASE_URL
     mongodb_uri: str | None = field(default=None, repr=False)
     mongo_conn_id: str = "mongo_default"
+    mongo_timeout_ms: int = 10_000
     database: str = "spotify_etl"
     data_dir: Path = PROJECT_ROOT / "data"
     fernet_key: str | None = field(default=None, repr=False)
@@ -78,6 +73,7 @@ def load_settings() -> Settings:
         accounts_base_url=_env("SPOTIFY_ACCOUNTS_BASE_URL", SPOTIFY_ACCOUNTS_BASE_URL),
         mongodb_uri=_env("MONGODB_URI"),
         mongo_conn_id=_env("SPOTIFY_ETL_MONGO_CONN_ID", "mongo_default"),
+        mongo_timeout_ms=_int("SPOTIFY_ETL_MONGO_TIMEOUT_MS", 10_000),
         database=_env("SPOTIFY_ETL_DATABASE", "spotify_etl"),
         data_dir=Path(_env("SPOTIFY_ETL_DATA_DIR", str(PROJECT_ROOT / "data"))),
         fernet_key=_env("SPOTIFY_ETL_FERNET_KEY"),

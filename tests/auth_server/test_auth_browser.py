@@ -9,8 +9,8 @@ import pytest
 from browser import needs_chromium
 
 from spotify_etl.settings import load_settings
-from spotify_etl.storage import open_database
-from spotify_etl.token_store import TokenStore
+from spotify_etl.storage import database, open_database
+from spotify_etl.people.tokens import TokenStore
 
 
 pytestmark = [
@@ -56,10 +56,10 @@ def test_a_person_connects_in_a_real_browser(live_helper, browser, env):
     assert browser.current_url == live_helper + "/connected"  # the code is gone from the bar
     name = chosen.display_name or chosen.id
     assert browser.find_element(By.ID, "person-name").text == name
-    with open_database(write=False) as db:
+    with open_database() as db:
         person = db.users.find_one({"_id": chosen.id})
     assert person["status"] == "active" and person["display_name"] == chosen.display_name
-    token = TokenStore(load_settings()).token_info(chosen.id)
+    token = TokenStore(database(), load_settings()).token_info(chosen.id)
     assert token["refresh_token"] not in browser.page_source
     browser.get(live_helper + "/")
     row = browser.find_element(By.CSS_SELECTOR, f'tr[data-user-id="{chosen.id}"]')

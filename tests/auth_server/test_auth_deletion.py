@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from spotify_etl.settings import load_settings
-from spotify_etl.storage import document_id, open_database
-from spotify_etl.token_store import TokenStore
+from spotify_etl.storage import database, document_id, open_database
+from spotify_etl.people.tokens import TokenStore
 
 ORIGIN = "http://127.0.0.1:8888"
 
@@ -34,7 +34,7 @@ def give_data(user_id: str, other: str) -> None:
 
 
 def mentions(user_id: str) -> int:
-    with open_database(write=False) as db:
+    with open_database() as db:
         return sum(db[name].count_documents(
             {"$or": [{"_id": user_id}, {"user_id": user_id}, {"user_ids": user_id},
                      {"owner_id": user_id}, {"members": user_id}]})
@@ -43,7 +43,7 @@ def mentions(user_id: str) -> int:
 
 def own_documents(user_id: str) -> int:
     """Documents that are only this person's (not shared with the other)."""
-    with open_database(write=False) as db:
+    with open_database() as db:
         return sum(db[name].count_documents({"$or": [{"_id": user_id}, {"user_id": user_id}]})
                    for name in db.list_collection_names())
 
@@ -53,7 +53,7 @@ def alice_and_bob(client, env, robot):
     """Alice connects through the sandbox in this browser; Bob is connected elsewhere."""
     alice = env.world.users[4].id
     assert client.get(robot.callback_path(robot.consent(client, user_id=alice))).status_code == 302
-    TokenStore(load_settings()).save_user({"id": "bob", "display_name": "Bob"},
+    TokenStore(database(), load_settings()).save_user({"id": "bob", "display_name": "Bob"},
                                           {"refresh_token": "AQ-bob", "access_token": "BQ-bob",
                                            "expires_at": 0})
     give_data(alice, "bob")
@@ -75,11 +75,11 @@ def test_deletion_after_confirmation_removes_that_person_and_nobody_else(client,
     assert answer.status_code == 200
     assert "has been deleted" in answer.get_data(as_text=True)
     assert mentions(alice) == 0
-    assert TokenStore(load_settings()).token_info(alice) is None
+    assert TokenStore(database(), load_settings()).token_info(alice) is None
     # users, tokens, top item, play, run, diff
     assert own_documents("bob") == bob_before == 6
-    assert TokenStore(load_settings()).token_info("bob")["refresh_token"] == "AQ-bob"
-    with open_database(write=False) as db:
+    assert TokenStore(database(), load_settings()).token_info("bob")["refresh_token"] == "AQ-bob"
+    with open_database() as db:
         assert db.groups.find_one({"_id": "bob-friends"})["members"] == ["bob"]
         assert db.mixes.count_documents({"owner_id": "bob"}) == 1
     assert alice not in client.get("/").get_data(as_text=True)

@@ -5,18 +5,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from spotify_etl.settings import SCOPES, load_settings
-from spotify_etl.storage import open_database
-from spotify_etl.token_store import TokenStore
+from spotify_etl.constants import SCOPES
+from spotify_etl.settings import load_settings
+from spotify_etl.storage import database, open_database
+from spotify_etl.people.tokens import TokenStore
 
 
 def stored_users() -> list[dict]:
-    with open_database(write=False) as db:
+    with open_database() as db:
         return list(db.users.find())
 
 
 def stored_tokens() -> int:
-    with open_database(write=False) as db:
+    with open_database() as db:
         return db.tokens.count_documents({})
 
 
@@ -32,7 +33,7 @@ def test_connecting_stores_the_person_and_shows_their_name(client, env, robot):
     assert person["account_id"]  # the sandbox's /me has the May-2026 account_id
     assert (person["refresh_token_expires_at"] - person["consented_at"]).days == 182
     assert f"Connected: {person['display_name'] or person['_id']}" in page
-    token = TokenStore(load_settings()).token_info(person["_id"])
+    token = TokenStore(database(), load_settings()).token_info(person["_id"])
     assert token["refresh_token"] and token["access_token"]
     assert token["refresh_token"] not in page and token["access_token"] not in page
     assert set(token["scope"].split()) == set(SCOPES)
@@ -134,7 +135,7 @@ def test_the_five_person_cap_is_explained_before_sending_anyone_to_spotify(
         make_client, monkeypatch):
     monkeypatch.setenv("SPOTIFY_APP_MODE", "development")
     client = make_client()
-    store = TokenStore(load_settings())
+    store = TokenStore(database(), load_settings())
     for number in range(5):
         store.save_user({"id": f"person{number}", "display_name": f"Person {number}"},
                         {"refresh_token": f"AQ-{number}", "access_token": "BQ", "expires_at": 0})
@@ -149,7 +150,7 @@ def test_the_five_person_cap_is_explained_before_sending_anyone_to_spotify(
 def test_reauthorization_flips_needs_reauth_back_to_active(client, env, robot):
     user_id = env.world.users[2].id
     client.get(robot.callback_path(robot.consent(client, user_id=user_id)))
-    TokenStore(load_settings()).mark_needs_reauth(user_id, "invalid_grant: Refresh token revoked")
+    TokenStore(database(), load_settings()).mark_needs_reauth(user_id, "invalid_grant: Refresh token revoked")
     listing = client.get("/").get_data(as_text=True)
     assert "needs re-authorization" in listing and "Refresh token revoked" in listing
     start = client.get(f"/people/{user_id}/reconnect")
@@ -164,7 +165,7 @@ def test_reauthorization_flips_needs_reauth_back_to_active(client, env, robot):
 
 
 def test_status_page_lists_people_with_expiry_and_last_snapshot(client):
-    store = TokenStore(load_settings())
+    store = TokenStore(database(), load_settings())
     store.save_user({"id": "alice", "display_name": "Alice <script>"},
                     {"refresh_token": "AQ-a", "access_token": "BQ-a", "expires_at": 0})
     with open_database() as db:
@@ -195,7 +196,7 @@ def test_no_token_appears_in_any_response_or_log_line(client, env, robot, caplog
         bodies.append(client.get(path).get_data(as_text=True))
     [person] = stored_users()
     bodies.append(client.get(f"/people/{person['_id']}/delete").get_data(as_text=True))
-    token = TokenStore(load_settings()).token_info(person["_id"])
+    token = TokenStore(database(), load_settings()).token_info(person["_id"])
     secrets = [token["access_token"], token["refresh_token"], query["code"], "sandbox-client-secret"]
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "Connected user" in logged  # the log was captured at all

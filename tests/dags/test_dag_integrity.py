@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from spotify_etl.airflow_runner import DAGS_FOLDER
+from spotify_etl.local.dag_runner import DAGS_FOLDER
 
 
 @pytest.fixture(scope="module")
@@ -16,15 +16,30 @@ def dagbag():
     return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
+DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics"}
+ALLOWED_TAGS = {"spotify", "snapshot", "analytics"}
+
+
 def test_every_dag_imports_without_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "spotify_daily_snapshot" in dagbag.dag_ids
+    assert set(dagbag.dag_ids) == DAG_IDS
+
+
+@pytest.mark.parametrize("dag_id", sorted(DAG_IDS))
+def test_every_dag_is_tagged_retried_documented_and_owner_free(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.tags and set(dag.tags) <= ALLOWED_TAGS and "spotify" in dag.tags
+    assert dag.default_args.get("retries", 0) >= 2
+    assert "owner" not in dag.default_args  # nobody's name baked into the defaults
+    assert all(task.owner == "airflow" for task in dag.tasks)  # Airflow's own default
+    assert dag.catchup is False and dag.doc_md
+    assert all(task.retries >= 1 for task in dag.tasks)
 
 
 def test_snapshot_dag_is_daily_without_catchup_and_one_run_at_a_time(dagbag):
     dag = dagbag.dags["spotify_daily_snapshot"]
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert dag.timetable.summary == "0 0 * * *"
+    assert dag.timetable.expression == "0 0 * * *"
     assert dag.default_args["retries"] >= 1 and dag.default_args["retry_exponential_backoff"]
     assert dag.default_args["max_retry_delay"] <= timedelta(hours=1)
     assert set(dag.params.keys()) == {"users", "time_ranges"}
@@ -61,7 +76,7 @@ def test_parsing_a_dag_file_does_no_io_and_imports_nothing_heavy(dag_file):
 
 
 def test_a_long_rate_limit_is_retried_after_the_wait_spotify_asked_for(dagbag):
-    from spotify_etl.spotify_client import RateLimited
+    from spotify_etl.spotify.client import RateLimited
 
     policy = dagbag.dags["spotify_daily_snapshot"].get_task("snapshot_batch").retry_policy
     decision = policy.evaluate(RateLimited(3600, "QUOTA_EXCEEDED"), try_number=1, max_tries=4)

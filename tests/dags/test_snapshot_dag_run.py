@@ -9,8 +9,8 @@ import requests
 from cryptography.fernet import Fernet
 
 from pipeline_env import use_sandbox
-from spotify_etl.airflow_runner import run_dag
-from spotify_etl.demo import seed_users
+from spotify_etl.local.dag_runner import run_dag
+from spotify_etl.local.sandbox import seed_users
 from spotify_etl.storage import open_database
 from spotify_sandbox import SandboxServer
 
@@ -28,7 +28,7 @@ def sandbox_people(data_dir, monkeypatch):
 
 
 def _everything():
-    with open_database(write=False) as db:
+    with open_database() as db:
         return {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
                 for name in ("artists", "albums", "tracks", "top_items", "plays", "users")}
 
@@ -38,7 +38,7 @@ def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
     requests.post(f"{server.url}/__sandbox/users/{people[0]}/revoke", timeout=5)
     assert run_dag("spotify_daily_snapshot", DAY) == "success"
     first = _everything()
-    with open_database(write=False) as db:
+    with open_database() as db:
         statuses = {r["user_id"]: r["status"] for r in db.runs.find({"snapshot_date": "2026-11-12"})}
         assert db.users.find_one({"_id": people[0]})["status"] == "needs_reauth"
     assert statuses == {people[0]: "needs_reauth", **{p: "success" for p in people[1:]}}
@@ -52,7 +52,7 @@ def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
     server, people = sandbox_people
     conf = {"users": [people[2]], "time_ranges": ["short_term"]}
     assert run_dag("spotify_daily_snapshot", DAY, conf) == "success"
-    with open_database(write=False) as db:
+    with open_database() as db:
         assert db.top_items.distinct("user_id") == [people[2]]
         assert db.top_items.distinct("time_range") == ["short_term"]
 

@@ -3,7 +3,7 @@
 The first time: `POST /me/playlists`, and the playlist id is stored on the group at once.
 Every later run replaces the items (`PUT /playlists/{id}/items` with the first 100 URIs, then
 `POST` for the rest, 100 a call). A failure is recorded on the mix, which stays stored; the
-next run tries again. The database is never held open while Spotify is called.
+next run tries again. Works on the database handle of the run that calls it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from spotipy.exceptions import SpotifyException
 
 from spotify_etl.analytics.groups import set_playlist
 from spotify_etl.settings import Settings, load_settings
-from spotify_etl.storage import open_database
 
 if TYPE_CHECKING:
-    from spotify_etl.spotify_client import SpotifySource
+    from pymongo.database import Database
+
+    from spotify_etl.spotify.client import SpotifySource
 
 log = logging.getLogger(__name__)
 URIS_PER_CALL = 100  # Spotify's limit for PUT/POST /playlists/{id}/items
@@ -29,12 +30,12 @@ def playlist_name(group: dict[str, Any]) -> str:
     return f"{group['name']} mix"
 
 
-def owner_source(owner: str, settings: Settings) -> SpotifySource:
+def owner_source(db: Database, owner: str, settings: Settings) -> SpotifySource:
     """Open a Spotify client acting as the group's owner."""
-    from spotify_etl.spotify_client import SpotifySource
-    from spotify_etl.token_store import TokenStore
+    from spotify_etl.people.tokens import TokenStore
+    from spotify_etl.spotify.client import SpotifySource
 
-    return SpotifySource(settings, TokenStore(settings).cache_handler(owner))
+    return SpotifySource(settings, TokenStore(db, settings).cache_handler(owner))
 
 
 def create_playlist(source: SpotifySource, group: dict[str, Any]) -> str:
@@ -70,7 +71,8 @@ def playlist_uris(source: SpotifySource, playlist_id: str) -> list[str]:
     return uris
 
 
-def publish_mix(group: dict[str, Any], mix: dict[str, Any], *, settings: Settings | None = None,
+def publish_mix(db: Database, group: dict[str, Any], mix: dict[str, Any], *,
+                settings: Settings | None = None,
                 source: SpotifySource | None = None) -> dict[str, Any]:
     """Publish one mix to its group's playlist; record and return the outcome, never raise."""
     settings = settings or load_settings()
@@ -78,13 +80,13 @@ def publish_mix(group: dict[str, Any], mix: dict[str, Any], *, settings: Setting
     uris = [track["uri"] for track in mix["tracks"]]
     if not uris:
         outcome = {"status": "skipped", "reason": mix.get("short_reason") or "empty mix"}
-        _record(mix, group, outcome, settings)
+        _record(db, mix, outcome)
         return outcome
     playlist_id = group.get("playlist_id")
     try:
-        source = source or owner_source(group["owner"], settings)
+        source = source or owner_source(db, group["owner"], settings)
         if playlist_id is None:
-            playlist_id = _create_and_remember(source, group, settings)
+            playlist_id = _create_and_remember(db, source, group)
         try:
             snapshot_id = replace_items(source, playlist_id, uris)
         except SpotifyException as error:
@@ -93,7 +95,7 @@ def publish_mix(group: dict[str, Any], mix: dict[str, Any], *, settings: Setting
             # The owner deleted the playlist: make a new one, once, and remember it.
             log.warning("Playlist %s of group %s is gone; creating a new one",
                         playlist_id, group["name"])
-            playlist_id = _create_and_remember(source, group, settings)
+            playlist_id = _create_and_remember(db, source, group)
             snapshot_id = replace_items(source, playlist_id, uris)
         outcome = {"status": "published", "playlist_id": playlist_id,
                    "snapshot_id": snapshot_id, "tracks": len(uris),
@@ -103,26 +105,22 @@ def publish_mix(group: dict[str, Any], mix: dict[str, Any], *, settings: Setting
         outcome = {"status": "failed", "playlist_id": playlist_id,
                    "error": f"{type(error).__name__}: {error}"[:500],
                    "attempts": previous.get("attempts", 0) + 1}
-    _record(mix, group, outcome, settings)
+    _record(db, mix, outcome)
     return outcome
 
 
-def _create_and_remember(source: SpotifySource, group: dict[str, Any],
-                         settings: Settings) -> str:
+def _create_and_remember(db: Database, source: SpotifySource, group: dict[str, Any]) -> str:
     playlist_id = create_playlist(source, group)
     # Stored before any item is sent, so a failure later never leads to a second playlist.
-    with open_database(settings) as db:
-        set_playlist(db, group["_id"], playlist_id)
+    set_playlist(db, group["_id"], playlist_id)
     group["playlist_id"] = playlist_id
     return playlist_id
 
 
-def _record(mix: dict[str, Any], group: dict[str, Any], outcome: dict[str, Any],
-            settings: Settings) -> None:
+def _record(db: Database, mix: dict[str, Any], outcome: dict[str, Any]) -> None:
     from datetime import UTC, datetime
 
     # Publishing is an event, so it carries a wall-clock time; the computed mix does not.
-    with open_database(settings) as db:
-        db.mixes.update_one({"_id": mix["_id"]},
-                            {"$set": {"publish": {**outcome, "at": datetime.now(UTC)}}})
+    db.mixes.update_one({"_id": mix["_id"]},
+                        {"$set": {"publish": {**outcome, "at": datetime.now(UTC)}}})
     mix["publish"] = outcome

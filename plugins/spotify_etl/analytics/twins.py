@@ -16,6 +16,8 @@ from spotify_etl.analytics.taste_match import all_pairs_top_k, profile_matrices
 from spotify_etl.storage import document_id
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import numpy as np
 
 
@@ -49,10 +51,10 @@ def compute_twins(items: Iterable[Mapping[str, Any]], k: int
 
 
 def twins_documents(user_ids: list[str], indices: np.ndarray, scores: np.ndarray,
-                    snapshot_date: str, time_range: str) -> list[dict[str, Any]]:
+                    snapshot_date: date, time_range: str) -> list[dict[str, Any]]:
     """Build one `taste_twins` document per person: their twins and scores, best first."""
     return [{"_id": document_id(user_id, snapshot_date, time_range), "user_id": user_id,
-             "snapshot_date": snapshot_date, "time_range": time_range,
+             "snapshot_date": snapshot_date.isoformat(), "time_range": time_range,
              "twins": [{"user_id": user_ids[j], "score": round(float(s), 1)}
                        for j, s in zip(indices[i].tolist(), scores[i].tolist())]}
             for i, user_id in enumerate(user_ids)]

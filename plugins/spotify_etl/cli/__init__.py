@@ -1,6 +1,7 @@
-"""The `python -m spotify_etl` command line (click).
+"""The `python -m spotify_etl` command line (click): parsing and printing only.
 
 One module per group of commands; each registers its commands on `main` when imported below.
+The work itself is in the package's rooms (pipeline, analytics, queries, local tooling).
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ def main() -> None:
     """
 
 
-from spotify_etl.cli import sandbox  # noqa: E402,F401  (registers commands)
-from spotify_etl.cli import pipeline  # noqa: E402,F401
+from spotify_etl.cli import pipeline  # noqa: E402,F401  (registers commands)
 from spotify_etl.cli import analytics  # noqa: E402,F401
 from spotify_etl.cli import local  # noqa: E402,F401
 from spotify_etl.cli import query  # noqa: E402,F401

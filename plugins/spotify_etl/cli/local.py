@@ -1,12 +1,39 @@
-"""`airflow`: the Airflow UI on this machine, without Docker (`make airflow`)."""
+"""Local tooling commands: `demo`, `airflow` (the UI without Docker), `sandbox`, `bench`."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 
 from spotify_etl.cli import main
+
+
+@main.command()
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60),
+              help="Consecutive simulated days to snapshot, ending yesterday.")
+@click.option("--users", "user_count", default=5, show_default=True, type=click.IntRange(1, 50),
+              help="Sandbox people to connect.")
+def demo(days: int, user_count: int) -> None:
+    """Run the whole pipeline offline against the Spotify sandbox and print a summary.
+
+    Starts the sandbox, connects sandbox people through the token store, runs the daily
+    snapshot DAG for each simulated day, prints what it found and stops the sandbox. Safe to
+    run again: the same days are upserted, nothing is duplicated.
+    """
+    from spotify_etl.local.demo import run_demo
+
+    sys.exit(run_demo(days=days, user_count=user_count))
+
+
+@main.command()
+@click.option("--quick", is_flag=True, help="Smaller measurements (for a smoke run).")
+def bench(quick: bool) -> None:
+    """Measure the sandbox, the pipeline and the DAG file; print JSON."""
+    from spotify_etl.local.bench import run_bench
+
+    click.echo(json.dumps(run_bench(quick=quick), indent=2))
 
 
 @main.command("airflow")
@@ -27,6 +54,16 @@ def airflow_command(port: int, sandbox: bool | None, people: int) -> None:
     MongoDB when MONGODB_URI or the mongo_default connection is set, else to the embedded
     store. Ctrl-C stops everything it started.
     """
-    from spotify_etl.local_airflow import run_local_airflow
+    from spotify_etl.local.airflow_standalone import run_local_airflow
 
     sys.exit(run_local_airflow(port=port, sandbox=sandbox, people=people))
+
+
+@main.command("sandbox", add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def sandbox_command(args: tuple[str, ...]) -> None:
+    """Run the Spotify sandbox, a local stand-in for Spotify (see `sandbox --help`)."""
+    from spotify_etl.local.sandbox import run_sandbox_cli
+
+    run_sandbox_cli(list(args))

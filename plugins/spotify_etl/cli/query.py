@@ -44,9 +44,9 @@ def query(name: str | None, pairs: tuple[str, ...], as_json: bool, list_only: bo
 
     Example: python -m spotify_etl query top_list -p kind=tracks -p time_range=long_term
     """
-    from spotify_etl.analyst.queries import (QUERIES, QueryError, build, execute, get_query,
+    from spotify_etl.queries.questions import (QUERIES, QueryError, build, execute, get_query,
                                              index_text, mongosh, pymongo_code)
-    from spotify_etl.reports import table
+    from spotify_etl.text import table
     from spotify_etl.storage import open_database
 
     if list_only or not name:
@@ -60,7 +60,7 @@ def query(name: str | None, pairs: tuple[str, ...], as_json: bool, list_only: bo
         return
     try:
         entry = get_query(name)
-        with open_database(write=False) as db:
+        with open_database() as db:
             spec = build(db, name, **_params(pairs))
             rows = [] if show else execute(db, spec)
     except QueryError as error:

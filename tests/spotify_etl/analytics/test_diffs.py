@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from helpers import artist, profile, track
+from analytics_helpers import artist, profile, track
 from spotify_etl.analytics.diffs import (list_changes, pair_diff, profile_changes,
                                          together_track)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import track
+from analytics_helpers import track
 from spotify_etl.analytics.mixes import build_mix, validate_members
 
 

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from helpers import profile
+from analytics_helpers import profile
 from spotify_etl.analytics.taste_match import (all_pairs_top_k, profile_matrices, rank_weight,
                                                taste_match)
 

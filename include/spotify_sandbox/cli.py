@@ -1,0 +1,85 @@
+"""The sandbox's command line: `python -m spotify_sandbox` (also `python -m spotify_etl sandbox`).
+
+Runs the server in the foreground until Ctrl-C or SIGTERM. Stands alone: nothing here imports
+the pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from spotify_sandbox.state import CLIENT_ID, CLIENT_SECRET
+
+
+def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected YYYY-MM-DD") from None
+
+
+@click.command("sandbox", context_settings={"help_option_names": ["-h", "--help"],
+                                           "max_content_width": 100})
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8900, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks any free port (the URL is printed).")
+@click.option("--mode", type=click.Choice(["extended", "development"]), default="extended",
+              show_default=True,
+              help="API shape: extended quota, or February-2026 development mode (removed "
+                   "fields and endpoints, 5-user allowlist, artist-albums limit 10).")
+@click.option("--seed", default=42, show_default=True, type=int,
+              help="Seed of the synthetic world: same seed, same answers.")
+@click.option("--users", default=50, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Number of synthetic users.")
+@click.option("--client-id", default=CLIENT_ID, show_default=True,
+              help="The only client id the Accounts service accepts.")
+@click.option("--client-secret", default=CLIENT_SECRET, show_default=True,
+              help="Its client secret (HTTP Basic at /api/token).")
+@click.option("--date", "today", callback=_date, default=None, metavar="YYYY-MM-DD",
+              help="Start the simulated clock on this date (default: today, UTC). Change it "
+                   "later with POST /__sandbox/clock or per request with X-Sandbox-Date.")
+def sandbox(host: str, port: int, mode: str, seed: int, users: int, client_id: str,
+            client_secret: str, today: dt.date | None) -> None:
+    """Run the Spotify sandbox: a local stand-in for Spotify's Accounts service and Web API.
+
+    It answers the subset of Spotify the project uses, in Spotify's shapes, over real HTTP, for a
+    deterministic synthetic world. It is a test double, not Spotify. See docs/sandbox.md.
+    Stop it with Ctrl-C (or SIGTERM).
+    """
+    from spotify_sandbox import SandboxServer
+
+    server = SandboxServer(host=host, port=port, mode=mode, seed=seed, users=users,
+                           client_id=client_id, client_secret=client_secret, today=today)
+    server.start()
+    # The first line is parsed by whoever launches this as a subprocess: keep it exact.
+    click.echo(f"Spotify sandbox listening on {server.url}")
+    lines = [
+        f"  mode {mode}, seed {seed}, {users} users, clock {server.sandbox.clock.isoformat()}"
+        f"{' (follows the real date)' if today is None else ''}",
+        f"  spotipy: sp.prefix = '{server.api_url}'; "
+        f"auth_manager.OAUTH_TOKEN_URL = '{server.accounts_url}/api/token'",
+        f"           auth_manager.OAUTH_AUTHORIZE_URL = '{server.accounts_url}/authorize'",
+        f"  seed users without a browser: POST {server.url}/__sandbox/authorize "
+        '{"count": 5}',
+        "  a local stand-in for Spotify, not Spotify: the data is synthetic. Ctrl-C stops it.",
+    ]
+    for line in lines:
+        click.echo(line)
+    sys.stdout.flush()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    click.echo("Spotify sandbox stopped.")

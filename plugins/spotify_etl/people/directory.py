@@ -1,0 +1,41 @@
+"""Who is connected: list people with their status and token expiry (never their tokens).
+
+People live in `users` (no secrets: analysts may read it). Read-only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
+
+def list_users(db: Database, *, status: str | None = None,
+               user_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """List people (never their tokens), optionally by status or id."""
+    query: dict[str, Any] = {}
+    if status:
+        query["status"] = status
+    if user_ids:
+        query["_id"] = {"$in": list(user_ids)}
+    return list(db.users.find(query).sort("_id", 1))
+
+
+def user_rows(db: Database) -> list[dict[str, Any]]:
+    """One row per person: id, name, status and why, last snapshot, token expiry."""
+    users = db.users.find({}, projection={"display_name": 1, "status": 1, "reauth_reason": 1,
+                                          "last_snapshot_date": 1,
+                                          "refresh_token_expires_at": 1}).sort("_id", 1)
+    return [{"user_id": u["_id"], "display_name": u.get("display_name"),
+             "status": u.get("status"), "reason": u.get("reauth_reason"),
+             "last_snapshot_date": u.get("last_snapshot_date"),
+             "refresh_token_expires": (u["refresh_token_expires_at"].date().isoformat()
+                                       if u.get("refresh_token_expires_at") else None)}
+            for u in users]
+
+
+def display_names(db: Database, user_ids: list[str]) -> dict[str, str]:
+    """Return people's display names (their id when they have none)."""
+    found = {u["_id"]: u.get("display_name") for u in db.users.find({"_id": {"$in": user_ids}})}
+    return {user_id: found.get(user_id) or user_id for user_id in user_ids}

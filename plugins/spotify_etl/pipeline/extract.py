@@ -1,0 +1,64 @@
+"""Read one person's day from Spotify: top items for each time range and recent plays.
+
+About seven requests a person a day: six top lists (two kinds by three time ranges, 50 items
+each, Spotify's maximum) and one page of recently played after the newest stored play. Artist
+details are looked up separately, only for artists the store lacks or holds stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from spotify_etl.constants import KINDS
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
+    from spotify_etl.spotify.client import SpotifySource
+
+
+@dataclass
+class RawUserDay:
+    """Spotify's payloads for one person and day, untouched."""
+
+    top: dict[tuple[str, str], list[Any]]
+    plays: list[Any]
+
+
+def extract_user_day(source: SpotifySource, snapshot_date: date, time_ranges: list[str],
+                     after_ms: int | None) -> RawUserDay:
+    """Fetch the top lists and the recent plays; refuse dates the source cannot answer for."""
+    top: dict[tuple[str, str], list[Any]] = {}
+    for kind in KINDS:
+        for time_range in time_ranges:
+            top[(kind, time_range)] = source.top_items(kind, time_range)
+            if len(top) == 1:  # the first answer says whether the source can time-travel
+                source.check_snapshot_date(snapshot_date)
+    plays = source.recently_played(after_ms)
+    return RawUserDay(top=top, plays=plays)
+
+
+def artists_to_refresh(db: Database, artist_ids: set[str], snapshot_date: date,
+                       refresh_days: int) -> list[str]:
+    """Pick the artists whose details are missing or older than `refresh_days`."""
+    if not artist_ids:
+        return []
+    fresh_after = (snapshot_date - timedelta(days=refresh_days)).isoformat()
+    fresh = {document["_id"] for document in db.artists.find(
+        {"_id": {"$in": sorted(artist_ids)}, "details_as_of": {"$gt": fresh_after}},
+        projection={"_id": 1})}
+    return sorted(artist_ids - fresh)
+
+
+def newest_play_ms(db: Database, user_id: str) -> int | None:
+    """Return the newest stored play of the user as Spotify's millisecond cursor."""
+    newest = db.plays.find_one({"user_id": user_id}, sort=[("played_at", -1)],
+                               projection={"played_at": 1})
+    if newest is None:
+        return None
+    played_at = newest["played_at"]
+    if played_at.tzinfo is None:  # a client without tz_aware: MongoDB stores UTC
+        played_at = played_at.replace(tzinfo=UTC)
+    return int(played_at.timestamp() * 1000)

@@ -1,0 +1,87 @@
+"""Write one person-day into MongoDB: bulk upserts on natural keys, so a rerun changes nothing.
+
+One `bulk_write` per collection. Catalogue documents (artists, tracks, albums) keep the latest
+metadata; a snapshot's top items replace that snapshot's previous ranks for the same
+(user, date, kind, time range); plays are keyed by (user, played_at).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pymongo import DeleteMany, UpdateOne
+
+from spotify_etl.constants import TOP_LIMIT
+from spotify_etl.storage import document_id
+from spotify_etl.pipeline.transform import records
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from pymongo.database import Database
+
+    from spotify_etl.pipeline.transform import UserDay
+
+
+def _catalogue_ops(frame, snapshot_date: str, *, details: bool = False) -> list[UpdateOne]:
+    ops = []
+    for document in records(frame):
+        key = document.pop("_id")
+        update: dict[str, Any] = {"$set": document, "$max": {"last_seen_date": snapshot_date}}
+        if details:
+            update["$max"]["details_as_of"] = snapshot_date
+        ops.append(UpdateOne({"_id": key}, update, upsert=True))
+    return ops
+
+
+def _artist_name_ops(day: UserDay, snapshot_date: str) -> list[UpdateOne]:
+    """Make sure every artist a track names exists, without erasing fuller details."""
+    names: dict[str, str] = {}
+    for frame in (day.tracks, day.plays):
+        for ids, artist_names in zip(frame["artist_ids"], frame["artist_names"]):
+            names.update(zip(ids, artist_names))
+    full = set(day.artists["_id"])
+    return [UpdateOne({"_id": artist_id},
+                      {"$set": {"name": name, "uri": f"spotify:artist:{artist_id}"},
+                       "$max": {"last_seen_date": snapshot_date}}, upsert=True)
+            for artist_id, name in names.items() if artist_id not in full]
+
+
+def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
+                  fetched: set[tuple[str, str]]) -> dict[str, int]:
+    """Upsert one person-day; `fetched` names the (kind, time_range) lists that were read."""
+    when = snapshot_date.isoformat()
+    counts: dict[str, int] = {}
+
+    def write(collection: str, ops: list) -> None:
+        if ops:
+            result = db[collection].bulk_write(ops, ordered=False)
+            counts[collection] = (result.upserted_count + result.modified_count
+                                  + result.deleted_count)
+        else:
+            counts[collection] = 0
+
+    write("artists", _catalogue_ops(day.artists, when, details=True) + _artist_name_ops(day, when))
+    write("albums", _catalogue_ops(day.albums, when))
+    write("tracks", _catalogue_ops(day.tracks, when))
+
+    top_ops: list = []
+    for (kind, time_range) in sorted(fetched):
+        part = day.top_items[(day.top_items["kind"] == kind)
+                             & (day.top_items["time_range"] == time_range)]
+        for document in records(part):
+            key = document_id(user_id, when, kind, time_range, document["rank"])
+            top_ops.append(UpdateOne({"_id": key}, {"$set": document}, upsert=True))
+        # A shorter list than last time (a rerun later in the day) must not leave stale ranks.
+        stale = [document_id(user_id, when, kind, time_range, rank)
+                 for rank in range(len(part) + 1, TOP_LIMIT + 1)]
+        if stale:
+            top_ops.append(DeleteMany({"_id": {"$in": stale}}))
+    write("top_items", top_ops)
+
+    write("plays", [UpdateOne({"_id": document_id(user_id, document["played_at"])},
+                              {"$set": document}, upsert=True)
+                    for document in records(day.plays)])
+    counts["documents"] = (len(day.artists) + len(day.albums) + len(day.tracks)
+                           + len(day.top_items) + len(day.plays))
+    return counts

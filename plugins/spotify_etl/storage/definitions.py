@@ -1,0 +1,69 @@
+"""What the database holds besides documents: indexes, schema validators and views.
+
+Declared once, here and in `schemas.py` / `views.py`; `ensure_definitions` applies all of them
+and changes no document. The analysts' questions (`spotify_etl.queries`) are checked against
+`INDEXES` in the tests, so every documented question stays served by an index.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pymongo.database import Database
+
+log = logging.getLogger(__name__)
+
+# Uniqueness comes from the natural-key `_id` (see keys.py); these serve the pipeline's and
+# the analysts' queries (docs/queries.md).
+INDEXES: dict[str, list[list[tuple[str, int]]]] = {
+    "users": [[("status", 1), ("reauth_since", 1)]],
+    "artists": [[("genres", 1)]],
+    "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
+    "top_items": [
+        [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
+        [("kind", 1), ("item_id", 1), ("snapshot_date", 1)],
+        # questions across all people on one day: leaderboards, top genres, taste twins
+        [("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
+    ],
+    "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)], [("played_at", -1)]],
+    "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
+    # analytics (docs/analytics.md)
+    "diffs": [[("kind", 1), ("snapshot_date", -1)], [("users", 1), ("snapshot_date", -1)]],
+    "mixes": [[("group", 1), ("snapshot_date", -1)], [("publish.status", 1)]],
+    "groups": [[("members", 1)], [("publish", 1)]],
+    "taste_twins": [[("snapshot_date", 1), ("time_range", 1)], [("twins.user_id", 1)]],
+}
+# The collections people and operators count (`stats`, the demo summary).
+COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_items", "plays", "runs")
+
+
+def ensure_indexes(db: Database) -> None:
+    """Create every collection's indexes; a no-op when they exist."""
+    for collection, indexes in INDEXES.items():
+        for keys in indexes:
+            db[collection].create_index(keys)
+
+
+def ensure_definitions(db: Database) -> None:
+    """Create indexes, schema validators and analyst views; changes no document.
+
+    Validators and views need MongoDB (the embedded store skips them) and, to change an
+    existing definition, the dbAdmin role (docker/mongo/create-users.js grants it): without it
+    the old definition stays, with a warning, and the data is loaded all the same.
+    """
+    from pymongo.errors import OperationFailure
+
+    from spotify_etl.storage.schemas import apply_validators
+    from spotify_etl.storage.views import create_views
+
+    ensure_indexes(db)
+    for step in (apply_validators, create_views):
+        try:
+            step(db)
+        except OperationFailure as error:
+            if error.code != 13:  # Unauthorized
+                raise
+            log.warning("%s skipped: the MongoDB user lacks the dbAdmin role on %s (%s)",
+                        step.__name__, db.name, error.details or error)

@@ -1,0 +1,206 @@
+"""The snapshot of a batch of people against a real sandbox server, both API shapes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+from cryptography.fernet import Fernet
+
+from pipeline_env import use_sandbox
+from spotify_etl.settings import load_settings
+from spotify_etl.pipeline.snapshot import BatchIncomplete, plan_batches, snapshot_batch
+from spotify_etl.spotify.client import RateLimited, SnapshotDateError, SpotifySource
+from spotify_etl.storage import database, open_database
+from spotify_etl.people.tokens import TokenStore
+from spotify_sandbox import SandboxServer
+
+DAY = date(2026, 11, 10)
+
+
+@pytest.fixture(scope="module", params=["extended", "development"])
+def sandbox(request):
+    with SandboxServer(port=0, mode=request.param, seed=7, users=30) as server:
+        yield server
+
+
+@pytest.fixture
+def people(sandbox, data_dir, monkeypatch):
+    """Three connected people (the sandbox's users 1-3: full listeners) and a clean sandbox."""
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
+    use_sandbox(monkeypatch, sandbox.url)
+    requests.delete(f"{sandbox.url}/__sandbox/faults", timeout=5)
+    ids = [u.id for u in sandbox.world.users[1:4]]
+    answer = requests.post(f"{sandbox.url}/__sandbox/authorize", json={"user_ids": ids}, timeout=10)
+    store = TokenStore(database(), load_settings())
+    for person in answer.json()["users"]:
+        store.save_user({"id": person["id"], "display_name": person.get("display_name")},
+                        {"refresh_token": person["refresh_token"], "expires_at": 0,
+                         "scope": person["scope"]})
+    requests.delete(f"{sandbox.url}/__sandbox/counters", timeout=5)
+    return ids
+
+
+def fault(sandbox, **spec):
+    requests.post(f"{sandbox.url}/__sandbox/faults", json=spec, timeout=5).raise_for_status()
+
+
+def contents(*collections):
+    with open_database() as db:
+        return {name: sorted(db[name].find(), key=lambda d: str(d["_id"])) for name in collections}
+
+
+DATA = ("artists", "albums", "tracks", "top_items", "plays", "users")
+
+
+def test_every_person_gets_six_top_lists_and_their_plays(sandbox, people):
+    summary = snapshot_batch(people, DAY, run_id="r1")
+    assert summary["by_status"] == {"success": 3}
+    with open_database() as db:
+        for user_id in people:
+            lists = db.top_items.distinct("time_range", {"user_id": user_id})
+            assert sorted(lists) == ["long_term", "medium_term", "short_term"]
+            assert db.top_items.count_documents({"user_id": user_id, "rank": 1}) == 6
+            assert db.plays.count_documents({"user_id": user_id}) > 0
+            assert db.users.find_one({"_id": user_id})["last_snapshot_date"] == "2026-11-10"
+        # every artist named by a stored track has its details (genres) after the run
+        missing = db.artists.count_documents({"details_as_of": {"$exists": False}})
+        assert missing == 0
+
+
+def test_day_one_costs_seven_requests_plus_artist_lookups_and_day_two_fewer(sandbox, people):
+    snapshot_batch(people, DAY, run_id="r1")
+    snapshot_batch(people, DAY + timedelta(days=1), run_id="r2")
+    with open_database() as db:
+        runs = {(r["user_id"], r["snapshot_date"]): r for r in db.runs.find()}
+    for user_id in people:
+        day1, day2 = runs[(user_id, "2026-11-10")], runs[(user_id, "2026-11-11")]
+        core = {k: v for k, v in day1["api_calls"].items() if "/me/" in k}
+        assert core == {"GET /v1/me/top/artists": 3, "GET /v1/me/top/tracks": 3,
+                        "GET /v1/me/player/recently-played": 1}
+        assert day2["api_call_total"] >= 7
+        assert day2["api_call_total"] - 7 <= day1["api_call_total"] - 7
+    lookups = "GET /v1/artists" if sandbox.mode == "extended" else "GET /v1/artists/{id}"
+    assert any(lookups in r["api_calls"] for r in runs.values())
+    assert all(r["status"] == "success" for r in runs.values())
+
+
+def test_rerun_of_same_date_changes_nothing(sandbox, people):
+    snapshot_batch(people, DAY, run_id="r1")
+    first = contents(*DATA)
+    snapshot_batch(people, DAY, run_id="r2")
+    assert contents(*DATA) == first
+    with open_database() as db:
+        assert db.runs.count_documents({}) == 3
+        assert {r["attempts"] for r in db.runs.find()} == {2}
+
+
+def test_short_retry_after_is_absorbed(sandbox, people):
+    fault(sandbox, rate_limit={"count": 2, "retry_after": 1})
+    summary = snapshot_batch(people, DAY, run_id="r1")
+    assert summary["by_status"] == {"success": 3}
+
+
+def test_server_errors_are_retried(sandbox, people):
+    fault(sandbox, server_errors={"count": 2, "status": 503})
+    assert snapshot_batch(people, DAY, run_id="r1")["by_status"] == {"success": 3}
+
+
+def test_long_retry_after_fails_the_batch_with_a_clear_message(sandbox, people):
+    fault(sandbox, rate_limit={"count": 100, "retry_after": 3600, "quota_exceeded": True})
+    with pytest.raises(RateLimited, match=r"rate limited, retry after 3600 s \(QUOTA_EXCEEDED\)"):
+        snapshot_batch(people, DAY, run_id="r1")
+    with open_database() as db:
+        run = db.runs.find_one({"user_id": people[0]})
+    assert run["status"] == "rate_limited" and "3600" in run["error"]
+
+
+def test_revoked_user_is_marked_and_others_still_load(sandbox, people):
+    requests.post(f"{sandbox.url}/__sandbox/users/{people[1]}/revoke", timeout=5)
+    summary = snapshot_batch(people, DAY, run_id="r1")
+    assert summary["by_status"] == {"success": 2, "needs_reauth": 1}
+    with open_database() as db:
+        revoked = db.users.find_one({"_id": people[1]})
+        assert revoked["status"] == "needs_reauth" and "revoked" in revoked["reauth_reason"]
+        assert db.top_items.count_documents({"user_id": people[1]}) == 0
+        assert db.top_items.count_documents({"user_id": people[2]}) > 0
+    assert plan_batches() == [sorted([people[0], people[2]])]
+
+
+def test_expired_access_tokens_are_refreshed_once(sandbox, people):
+    snapshot_batch(people[:1], DAY, run_id="r1")  # caches an access token
+    fault(sandbox, expire_access_tokens=True)
+    assert snapshot_batch(people[:1], DAY + timedelta(days=1), run_id="r2")["by_status"] == {
+        "success": 1}
+
+
+def test_rotated_refresh_tokens_keep_working_over_many_runs(sandbox, people):
+    for offset in range(5):  # the sandbox rotates a refresh token every third refresh
+        day = DAY + timedelta(days=offset)
+        fault(sandbox, expire_access_tokens=True)
+        assert snapshot_batch(people[:1], day, run_id=f"r{offset}")["by_status"] == {"success": 1}
+
+
+def test_malformed_items_are_dropped_and_counted(sandbox, people):
+    fault(sandbox, malformed_items={"count": 3})
+    snapshot_batch(people[:1], DAY, run_id="r1")
+    with open_database() as db:
+        run = db.runs.find_one({"user_id": people[0]})
+    assert run["status"] == "success"
+    assert sum(n for k, n in run["dropped"].items() if k.endswith("malformed")) >= 3
+
+
+def test_a_retry_skips_people_already_done_in_the_same_run(sandbox, people):
+    snapshot_batch(people, DAY, run_id="same-run")
+    requests.delete(f"{sandbox.url}/__sandbox/counters", timeout=5)
+    summary = snapshot_batch(people, DAY, run_id="same-run")
+    assert summary["by_status"] == {"skipped": 3}
+    assert requests.get(f"{sandbox.url}/__sandbox/counters", timeout=5).json()["total"] == 0
+
+
+def test_persistent_server_errors_fail_the_batch_for_a_retry_after_the_others_load(sandbox, people):
+    fault(sandbox, server_errors={"count": 4, "status": 502})  # more than the retries of one call
+    with pytest.raises(BatchIncomplete, match="1 of 3 people failed"):
+        snapshot_batch(people, DAY, run_id="r1")
+    with open_database() as db:
+        statuses = sorted(r["status"] for r in db.runs.find())
+    assert statuses == ["failed", "success", "success"]
+
+
+def test_the_time_travelling_source_answers_as_of_the_snapshot_date(sandbox, people):
+    snapshot_batch(people[:1], DAY, run_id="r1")
+    with open_database() as db:
+        newest = db.plays.find_one({"user_id": people[0]}, sort=[("played_at", -1)])
+    assert newest["played_at"].date() <= DAY
+
+
+def test_a_source_that_cannot_time_travel_refuses_old_dates():
+    source = SpotifySource.__new__(SpotifySource)
+    source.declared_as_of = None
+    today = date(2026, 11, 22)
+    source.check_snapshot_date(today, today=today)
+    source.check_snapshot_date(today - timedelta(days=1), today=today)
+    with pytest.raises(SnapshotDateError, match="today .2026-11-22. or yesterday only"):
+        source.check_snapshot_date(date(2026, 11, 1), today=today)
+    source.declared_as_of = "2026-11-02"
+    with pytest.raises(SnapshotDateError, match="as of 2026-11-02, not 2026-11-01"):
+        source.check_snapshot_date(date(2026, 11, 1), today=today)
+
+
+def test_unknown_users_and_time_ranges_are_named(sandbox, people):
+    with pytest.raises(ValueError, match="Unknown user id.*nobody"):
+        plan_batches(user_ids=["nobody", people[0]])
+    with pytest.raises(ValueError, match="Unknown time range"):
+        snapshot_batch(people, DAY, run_id="r1", time_ranges=["forever"])
+
+
+def test_a_batch_opens_the_store_once_for_all_its_people(sandbox, people, monkeypatch):
+    from spotify_etl.storage import backend
+
+    opened = []
+    real = backend.database
+    monkeypatch.setattr(backend, "database", lambda *a, **k: opened.append(1) or real(*a, **k))
+    summary = snapshot_batch(people, DAY, run_id="once")
+    assert summary["by_status"] == {"success": 3}
+    assert len(opened) == 1
