@@ -1,4 +1,4 @@
-"""Pipeline commands: run, users, stats, keygen."""
+"""Pipeline commands: run, users, stats, keygen, migrate."""
 
 from __future__ import annotations
 
@@ -94,3 +94,27 @@ def keygen() -> None:
     from cryptography.fernet import Fernet
 
     click.echo(Fernet.generate_key().decode())
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the store up to today's shape (idempotent; safe to stop and run again).
+
+    Folds the per-rank `top_items` documents of older versions into `top_lists`, one document
+    per person, date, kind and time range. Nothing is lost: each list is written before its
+    old rows are removed, and lists the current pipeline already wrote are kept.
+    """
+    from spotify_etl.storage import ensure_indexes, open_database
+    from spotify_etl.storage.migrations import migrate_top_items, pending
+
+    with open_database() as db:
+        rows = pending(db)
+        if not rows:
+            click.echo("The store is up to date: nothing to migrate.")
+            return
+        ensure_indexes(db)
+        with click.progressbar(length=rows, label=f"Folding {rows} top_items rows into "
+                                                   "top_lists", file=sys.stderr) as bar:
+            done = migrate_top_items(db, progress=bar.update)
+    click.echo(f"Migrated: {done['lists_written']} top lists written, {done['lists_kept']} "
+               f"already there, {done['rows_removed']} old rows removed.")

@@ -95,7 +95,8 @@ def summary(first: date, last: date, user_ids: list[str]) -> str:
                        ["collection", "documents"]))
     lines.append(f"\nData: {figures['store']}, database {figures['database']}.")
     lines.append("Try: python -m spotify_etl stats   |   python -m spotify_etl users")
-    lines.append("Example query (pymongo or mongosh), one person's short-term top 10 on the last day:")
-    lines.append(f'  db.top_items.find({{"user_id": "{user_ids[0]}", "snapshot_date": "{last}", '
-                 '"kind": "artists", "time_range": "short_term", "rank": {"$lte": 10}}).sort({"rank": 1})')
+    lines.append("Example query (pymongo or mongosh), one person's short-term top artists on the "
+                 "last day (one document per top list):")
+    lines.append(f'  db.top_lists.find_one({{"_id": "{user_ids[0]}|{last}|artists|short_term"}})'
+                 '["items"][:10]')
     return "\n".join(lines)

@@ -19,13 +19,14 @@ import pandas as pd
 import requests
 from spotipy.exceptions import SpotifyException
 
-from spotify_etl.pipeline.extract import artists_to_refresh, extract_user_day, newest_play_ms
+from spotify_etl.pipeline.extract import artists_to_refresh, extract_user_day, play_cursor_ms
 from spotify_etl.pipeline.load import load_user_day
 from spotify_etl.constants import ACTIVE, SUCCESS, TIME_RANGES
 from spotify_etl.settings import Settings, load_settings
 from spotify_etl.spotify.client import (NeedsReauthorization, RateLimited, SnapshotDateError,
                                         SpotifySource, SpotifyUnavailable)
 from spotify_etl.storage import document_id, ensure_definitions, open_database
+from spotify_etl.storage.migrations import pending as pending_migration
 from spotify_etl.people.directory import list_users
 from spotify_etl.people.tokens import TokenStore, TokenStoreError
 from spotify_etl.pipeline.transform import artists_frame, transform_user_day
@@ -74,6 +75,10 @@ def plan_batches(settings: Settings | None = None, user_ids: list[str] | None = 
     size = batch_size or settings.batch_size
     with open_database(settings) as db:
         ensure_definitions(db)
+        if pending_migration(db):
+            log.warning("This store still holds top lists in the old per-rank shape "
+                        "(top_items): run `python -m spotify_etl migrate` to fold them into "
+                        "top_lists; the analytics read top_lists only.")
         users = list_users(db, user_ids=user_ids or None)
     known = {user["_id"] for user in users}
     unknown = sorted(set(user_ids or []) - known)
@@ -160,22 +165,27 @@ def _count(values) -> dict[str, int]:
 
 def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: str,
                   time_ranges: list[str], settings: Settings, store: TokenStore,
-                  artists_fetched: set[str] | None = None) -> UserResult:
-    """Snapshot one person into an open database; never raises for a problem of theirs alone."""
+                  artists_fetched: set[str] | None = None,
+                  source: SpotifySource | None = None) -> UserResult:
+    """Snapshot one person into an open database; never raises for a problem of theirs alone.
+
+    `source` answers as Spotify would (default: Spotify's Web API as this person, through
+    their stored token); the growth benchmark passes one that answers in-process.
+    """
     started, started_at = time.monotonic(), datetime.now(UTC)
     artists_fetched = artists_fetched if artists_fetched is not None else set()
     result = UserResult(user_id, "failed")
-    source: SpotifySource | None = None
     try:
         user = db.users.find_one({"_id": user_id}, projection={"status": 1})
-        after_ms = newest_play_ms(db, user_id)
+        after_ms = play_cursor_ms(db, user_id)
         if user is None:  # deleted since the batch was planned: nothing to do, nothing to record
             result.status, result.error = "skipped", "no longer connected"
             return result
         if user.get("status") != ACTIVE:
             result.status, result.error = "skipped", f"status is {user.get('status')}"
             return result
-        source = SpotifySource(settings, store.cache_handler(user_id), as_of=snapshot_date)
+        source = source or SpotifySource(settings, store.cache_handler(user_id),
+                                         as_of=snapshot_date)
         raw = extract_user_day(source, snapshot_date, time_ranges, after_ms)
         transform_started = time.monotonic()
         day = transform_user_day(user_id, snapshot_date, raw.top, raw.plays)
@@ -192,8 +202,10 @@ def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: st
             result.status, result.error = "skipped", "deleted during the snapshot"
             return result  # deleted while we read Spotify: store nothing of theirs
         result.counts = load_user_day(db, user_id, snapshot_date, day, set(raw.top))
-        db.users.update_one({"_id": user_id},
-                            {"$max": {"last_snapshot_date": snapshot_date.isoformat()}})
+        progress: dict[str, Any] = {"last_snapshot_date": snapshot_date.isoformat()}
+        if raw.plays_cursor_ms is not None:
+            progress["plays_cursor_ms"] = raw.plays_cursor_ms
+        db.users.update_one({"_id": user_id}, {"$max": progress})
         result.transform_load_seconds = ((lookup_started - transform_started)
                                          + (time.monotonic() - load_started))
         result.dropped = dict(day.dropped)

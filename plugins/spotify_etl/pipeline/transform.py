@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -160,6 +160,19 @@ def top_items_frame(user_id: str, snapshot_date: date, kind: str, time_range: st
     return frame
 
 
+def _instant(value: Any) -> datetime | None:
+    """Parse Spotify's ISO 8601 instant ("2026-11-19T20:51:42.485Z") as aware UTC, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None  # Spotify always says UTC; a naive time is not Spotify's
+    return parsed.astimezone(UTC)
+
+
 def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[pd.DataFrame, list]:
     """Tabulate play-history items (one row per played_at); return the rows and their tracks."""
     records, tracks = [], []
@@ -169,8 +182,8 @@ def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[
             continue
         track = play["track"]
         problem = _problem(track, kind="tracks")
-        played_at = pd.to_datetime(play.get("played_at"), utc=True, errors="coerce")
-        if problem is None and pd.isna(played_at):
+        played_at = _instant(play.get("played_at"))
+        if problem is None and played_at is None:
             problem = "malformed"
         if problem:
             dropped[f"plays:{problem}"] += 1
@@ -178,7 +191,7 @@ def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[
         context = play.get("context") or {}
         tracks.append(track)
         records.append({
-            "user_id": user_id, "played_at": played_at.to_pydatetime(), "track_id": track["id"],
+            "user_id": user_id, "played_at": played_at, "track_id": track["id"],
             "track_name": track["name"], "artist_ids": [a["id"] for a in track["artists"]],
             "artist_names": [a.get("name") for a in track["artists"]],
             "album_id": (track.get("album") or {}).get("id"),
@@ -206,6 +219,33 @@ def transform_user_day(user_id: str, snapshot_date: date, top: dict[tuple[str, s
     return UserDay(tracks=tracks_frame(all_tracks), artists=artists_frame(full_artists),
                    albums=albums_frame(all_tracks), top_items=top_items, plays=plays_table,
                    dropped=dropped)
+
+
+TOP_LIST_ITEM_FIELDS = ("rank", "item_id", "name", "artist_ids", "artist_names", "genres")
+
+
+def top_list_documents(user_id: str, snapshot_date: date, top_items: pd.DataFrame,
+                       fetched: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Bucket the ranked rows into one document per top list (MongoDB's bucket pattern).
+
+    One document per (person, snapshot date, kind, time range) that was read, keyed by those
+    four, its items in rank order; a list Spotify returned empty is stored empty, so a rerun
+    replaces it whole. Tracks carry no `genres` (Spotify gives genres on artists only).
+    """
+    from spotify_etl.storage.keys import document_id
+
+    rows = records(top_items)
+    documents = []
+    for kind, time_range in sorted(fetched):
+        items = [{field: row[field] for field in TOP_LIST_ITEM_FIELDS
+                  if not (field == "genres" and kind == "tracks")}
+                 for row in rows if row["kind"] == kind and row["time_range"] == time_range]
+        items.sort(key=lambda item: item["rank"])
+        documents.append({"_id": document_id(user_id, snapshot_date, kind, time_range),
+                          "user_id": user_id, "snapshot_date": snapshot_date.isoformat(),
+                          "kind": kind, "time_range": time_range, "item_count": len(items),
+                          "items": items})
+    return documents
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -221,10 +221,19 @@ class SpotifySource:
         page = self.call(method, limit=TOP_LIMIT, offset=0, time_range=time_range)
         return list((page or {}).get("items") or [])
 
-    def recently_played(self, after_ms: int | None) -> list[Any]:
-        """Fetch plays after a cursor (only the ~50 most recent are ever reachable)."""
+    def recently_played(self, after_ms: int | None) -> tuple[list[Any], int | None]:
+        """Fetch plays after a cursor (only the ~50 most recent are ever reachable).
+
+        Returns the items and Spotify's own next cursor (`cursors.after`, the newest play's
+        time in milliseconds), or None when the page is empty.
+        """
         page = self.call(self.client.current_user_recently_played, limit=50, after=after_ms)
-        return list((page or {}).get("items") or [])
+        cursor = ((page or {}).get("cursors") or {}).get("after")
+        try:
+            cursor_ms = int(cursor) if cursor is not None else None
+        except (TypeError, ValueError):
+            cursor_ms = None
+        return list((page or {}).get("items") or []), cursor_ms
 
     def artists(self, artist_ids: list[str]) -> list[dict[str, Any]]:
         """Fetch full artists: batch lookups where the API has them, one by one where not."""

@@ -51,7 +51,7 @@ def contents(*collections):
         return {name: sorted(db[name].find(), key=lambda d: str(d["_id"])) for name in collections}
 
 
-DATA = ("artists", "albums", "tracks", "top_items", "plays", "users")
+DATA = ("artists", "albums", "tracks", "top_lists", "plays", "users")
 
 
 def test_every_person_gets_six_top_lists_and_their_plays(sandbox, people):
@@ -59,9 +59,11 @@ def test_every_person_gets_six_top_lists_and_their_plays(sandbox, people):
     assert summary["by_status"] == {"success": 3}
     with open_database() as db:
         for user_id in people:
-            lists = db.top_items.distinct("time_range", {"user_id": user_id})
-            assert sorted(lists) == ["long_term", "medium_term", "short_term"]
-            assert db.top_items.count_documents({"user_id": user_id, "rank": 1}) == 6
+            lists = list(db.top_lists.find({"user_id": user_id}))
+            assert sorted({t["time_range"] for t in lists}) == ["long_term", "medium_term",
+                                                               "short_term"]
+            assert len(lists) == 6 and all(t["item_count"] == 50 for t in lists)
+            assert all([i["rank"] for i in t["items"]] == list(range(1, 51)) for t in lists)
             assert db.plays.count_documents({"user_id": user_id}) > 0
             assert db.users.find_one({"_id": user_id})["last_snapshot_date"] == "2026-11-10"
         # every artist named by a stored track has its details (genres) after the run
@@ -123,8 +125,8 @@ def test_revoked_user_is_marked_and_others_still_load(sandbox, people):
     with open_database() as db:
         revoked = db.users.find_one({"_id": people[1]})
         assert revoked["status"] == "needs_reauth" and "revoked" in revoked["reauth_reason"]
-        assert db.top_items.count_documents({"user_id": people[1]}) == 0
-        assert db.top_items.count_documents({"user_id": people[2]}) > 0
+        assert db.top_lists.count_documents({"user_id": people[1]}) == 0
+        assert db.top_lists.count_documents({"user_id": people[2]}) == 6
     assert plan_batches() == [sorted([people[0], people[2]])]
 
 
