@@ -108,7 +108,7 @@ def top_items_on(db: Database, snapshot_date: date, time_range: str) -> list[dic
     """Everyone's ranked items of one date and time range, one row per item (for twins)."""
     rows = []
     for document in db.top_lists.find({"snapshot_date": snapshot_date.isoformat(),
-                                       "time_range": time_range}):
+                                       "kind": {"$in": list(KINDS)}, "time_range": time_range}):
         rows.extend({**{field: item.get(field) for field in ITEM_FIELDS},
                      "user_id": document["user_id"], "kind": document["kind"]}
                     for item in document.get("items") or [])

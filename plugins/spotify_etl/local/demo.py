@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from spotify_etl.local.sandbox import SandboxProcess, ensure_local_key, point_at_sandbox, seed_users
+from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP
+from spotify_etl.local.sandbox import (SandboxProcess, ensure_local_key, point_at_sandbox,
+                                       sandbox_args, seed_users)
 from spotify_etl.settings import load_settings
 
 
@@ -31,7 +33,10 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
     today = datetime.now(UTC).date()
     dates = [today - timedelta(days=offset) for offset in range(days, 0, -1)]
     failures = 0
-    with SandboxProcess() as sandbox:
+    if user_count > DEVELOPMENT_MODE_USER_CAP:
+        print(f"Demo: {user_count} people is more than a development-mode Spotify app admits "
+              f"({DEVELOPMENT_MODE_USER_CAP}): the sandbox answers as an extended-quota app.")
+    with SandboxProcess(*sandbox_args(user_count)) as sandbox:
         print(f"Spotify sandbox (a local stand-in for Spotify) at {sandbox.url}")
         point_at_sandbox(sandbox.url)
         people = seed_users(sandbox.url, user_count)

@@ -53,13 +53,20 @@ def artists_to_refresh(db: Database, artist_ids: set[str], snapshot_date: date,
     return sorted(artist_ids - fresh)
 
 
-def play_cursor_ms(db: Database, user_id: str) -> int | None:
-    """Return where the next recently-played read starts, in Spotify's milliseconds.
+def play_cursor_ms(db: Database, user_id: str, snapshot_date: date) -> int | None:
+    """Return where the recently-played read for a date starts, in Spotify's milliseconds.
 
-    The cursor Spotify returned last time (kept on the person, one `_id` read), else, for
-    stores from before it was kept, the newest stored play.
+    Going forward: the cursor Spotify returned last time (kept on the person, one `_id`
+    read). For a date older than one already snapshotted (a backfill out of order): none, so
+    the read gets that day's most recent plays, including those a later day's page could not
+    reach (plays are upserted by time: the overlap is stored once). For stores from before the
+    cursor was kept: the newest stored play.
     """
-    user = db.users.find_one({"_id": user_id}, projection={"plays_cursor_ms": 1}) or {}
+    user = db.users.find_one({"_id": user_id},
+                             projection={"plays_cursor_ms": 1, "last_snapshot_date": 1}) or {}
+    last = user.get("last_snapshot_date")
+    if last and snapshot_date.isoformat() < last:
+        return None
     if user.get("plays_cursor_ms") is not None:
         return int(user["plays_cursor_ms"])
     return newest_play_ms(db, user_id)

@@ -46,6 +46,14 @@ def _artist_name_ops(day: UserDay, snapshot_date: str) -> list[UpdateOne]:
             for artist_id, name in names.items() if artist_id not in full]
 
 
+def quarantine_documents(user_id: str, snapshot_date: date,
+                         day: UserDay) -> list[dict[str, Any]]:
+    """Keep what Spotify sent but could not be used, raw, with where it was and why."""
+    when = snapshot_date.isoformat()
+    return [{"_id": document_id(user_id, when, entry["source"], entry["position"]),
+             "user_id": user_id, "snapshot_date": when, **entry} for entry in day.quarantined]
+
+
 def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
                   fetched: set[tuple[str, str]]) -> dict[str, int]:
     """Upsert one person-day; `fetched` names the (kind, time_range) lists that were read."""
@@ -70,6 +78,9 @@ def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
     write("plays", [UpdateOne({"_id": document_id(user_id, document["played_at"])},
                               {"$set": document}, upsert=True)
                     for document in records(day.plays)])
+    write("quarantine", [ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+                         for document in quarantine_documents(user_id, snapshot_date, day)])
+    counts["quarantined"] = len(day.quarantined)
     counts["documents"] = (len(day.artists) + len(day.albums) + len(day.tracks)
-                           + len(fetched) + len(day.plays))
+                           + len(fetched) + len(day.plays) + len(day.quarantined))
     return counts

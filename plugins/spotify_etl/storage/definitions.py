@@ -31,6 +31,7 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     ],
     "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)], [("played_at", -1)]],
     "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
+    "quarantine": [[("user_id", 1), ("snapshot_date", -1)]],
     # analytics (docs/analytics.md)
     "diffs": [[("kind", 1), ("snapshot_date", -1)], [("users", 1), ("snapshot_date", -1)]],
     "mixes": [[("group", 1), ("snapshot_date", -1)], [("publish.status", 1)]],

@@ -98,6 +98,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "artist_ids": STRINGS, "artist_names": NAMES, "album_id": nullable(STRING),
          "duration_ms": nullable(INT), "context_type": nullable(STRING),
          "context_uri": nullable(STRING)}),
+    "quarantine": _collection(
+        "An item Spotify sent that could not be used, kept raw with the reason",
+        ["user_id", "snapshot_date", "source", "position", "reason", "item"],
+        {"user_id": STRING, "snapshot_date": DAY,
+         "source": {"bsonType": "string", "pattern": r"^(plays|top:(artists|tracks):\w+)$"},
+         "position": {**INT, "minimum": 1}, "reason": {"enum": ["null", "malformed"]},
+         "item": {}}),
     "runs": _collection(
         "What the pipeline did for one person on one snapshot date",
         ["user_id", "snapshot_date", "run_id", "status", "attempts", "api_calls",
@@ -107,7 +114,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "api_calls": COUNTS, "api_call_total": {**INT, "minimum": 0}, "counts": COUNTS,
          "dropped": COUNTS, "duration_seconds": {"bsonType": ["double", "int", "long"]},
          "transform_load_seconds": {"bsonType": ["double", "int", "long"]},
-         "started_at": DATE, "finished_at": DATE, "error": nullable(STRING)}),
+         "started_at": DATE, "finished_at": DATE, "error": nullable(STRING),
+         "last_attempt": {"bsonType": "object", "required": ["run_id", "status", "at"],
+                          "properties": {"run_id": STRING, "status": {"enum": list(RUN_STATUSES)},
+                                         "error": nullable(STRING), "at": DATE}}}),
 }
 
 

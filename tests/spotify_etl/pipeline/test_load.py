@@ -37,7 +37,8 @@ def test_rerun_of_same_date_changes_nothing(db):
     counts = _load(db)
     assert _contents(db) == first
     assert {k: v for k, v in counts.items() if k != "documents"} == {
-        "artists": 0, "albums": 0, "tracks": 0, "top_lists": 0, "plays": 0}
+        "artists": 0, "albums": 0, "tracks": 0, "top_lists": 0, "plays": 0, "quarantine": 0,
+        "quarantined": 5}
 
 
 def test_first_load_writes_every_collection_once(db):
@@ -46,7 +47,7 @@ def test_first_load_writes_every_collection_once(db):
     tracks = db.top_lists.find_one({"_id": "alice|2026-11-20|tracks|short_term"})
     artists = db.top_lists.find_one({"_id": "alice|2026-11-20|artists|short_term"})
     assert db.top_lists.count_documents({}) == 2
-    assert [item["rank"] for item in tracks["items"]] == [1, 2, 3] and tracks["item_count"] == 3
+    assert [item["rank"] for item in tracks["items"]] == [1, 4, 6] and tracks["item_count"] == 3
     assert "genres" not in tracks["items"][0] and artists["items"][0]["genres"] is not None
     assert (tracks["user_id"], tracks["snapshot_date"], tracks["kind"], tracks["time_range"]) == (
         "alice", "2026-11-20", "tracks", "short_term")
