@@ -59,3 +59,27 @@ def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
 
 def test_unknown_user_in_params_fails_the_run_without_retries(sandbox_people):
     assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}) == "failed"
+
+
+def test_a_run_that_loaded_nobody_fails_and_announces_nothing(sandbox_people):
+    server, people = sandbox_people
+    for person in people:
+        requests.post(f"{server.url}/__sandbox/users/{person}/revoke", timeout=5)
+    assert run_dag("spotify_daily_snapshot", DAY) == "failed"
+    with open_database() as db:
+        assert {u["status"] for u in db.users.find()} == {"needs_reauth"}
+        assert db.top_lists.count_documents({}) == 0
+
+
+def test_a_run_with_a_wrong_encryption_key_fails_once_and_keeps_earlier_runs(sandbox_people,
+                                                                             monkeypatch):
+    from cryptography.fernet import Fernet
+
+    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    with open_database() as db:
+        before = sorted(db.runs.find(), key=lambda r: r["_id"])
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
+    assert run_dag("spotify_daily_snapshot", DAY) == "failed"
+    with open_database() as db:
+        assert sorted(db.runs.find(), key=lambda r: r["_id"]) == before
+        assert {u["status"] for u in db.users.find()} == {"active"}
