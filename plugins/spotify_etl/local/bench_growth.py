@@ -92,7 +92,7 @@ def run(people: int = 10, days: int = 365, progress: bool = True) -> dict[str, A
 
     from spotify_etl.constants import TIME_RANGES
     from spotify_etl.people.tokens import TokenStore
-    from spotify_etl.pipeline.snapshot import snapshot_user
+    from spotify_etl.pipeline.snapshot import LOADED, snapshot_user
     from spotify_etl.settings import load_settings
     from spotify_etl.storage import INDEXES, ensure_definitions
     from spotify_etl.storage.embedded import EmbeddedStore
@@ -118,7 +118,7 @@ def run(people: int = 10, days: int = 365, progress: bool = True) -> dict[str, A
                 result = snapshot_user(db, user_id, day, run_id=f"growth-{day}",
                                        time_ranges=list(TIME_RANGES), settings=settings,
                                        store=tokens, source=WorldSource(sandbox, offset, day))
-                if result.status != "success":
+                if result.status not in LOADED:
                     raise RuntimeError(f"day {number}, {user_id}: {result.error}")
             per_day[number] = (time.perf_counter() - day_started) / people
             if progress and (number % 30 == 0 or number == days):
