@@ -1,7 +1,8 @@
 """Refresh tokens at rest: encrypted with Fernet, handed to spotipy as a CacheHandler.
 
 People live in `users` (no secrets: analysts may read it); their tokens live in `tokens`,
-encrypted. A rotated refresh token is saved the moment Spotify hands it out; `invalid_grant`
+encrypted. Spotify stopped rotating refresh tokens in June 2026, but should it hand out a new
+one again, it is saved the moment it arrives; `invalid_grant`
 marks the person `needs_reauth` so the pipeline skips them until they reconnect. A
 `TokenStore` works on the database handle its caller opened (one per unit of work).
 """

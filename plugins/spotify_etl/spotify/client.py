@@ -23,6 +23,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from urllib3.util.retry import Retry
 
 from spotify_etl.constants import SCOPES, TOP_LIMIT
+from spotify_etl.spotify.capabilities import BATCH_LOOKUPS, ApiMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,8 +45,6 @@ AS_OF_RESPONSE_HEADER = "X-Sandbox-Clock"
 RATE_LIMIT_ATTEMPTS = 4
 ARTIST_BATCH = 50
 _ID_SEGMENT = re.compile(r"^[0-9A-Za-z]{22}$")
-# Remembered per API base URL: whether batch lookups were refused (development mode).
-_BATCH_LOOKUPS_REFUSED: set[str] = set()
 
 
 class RateLimited(RuntimeError):
@@ -231,7 +230,9 @@ class SpotifySource:
         found: list[dict[str, Any]] = []
         remaining = list(artist_ids)
         base = self.settings.api_base_url
-        while remaining and base not in _BATCH_LOOKUPS_REFUSED:
+        # Development mode refuses batch lookups: asked once, remembered across processes.
+        memory = ApiMemory(self.settings.data_dir)
+        while remaining and not memory.refused(base, BATCH_LOOKUPS):
             chunk, remaining = remaining[:ARTIST_BATCH], remaining[ARTIST_BATCH:]
             try:
                 page = self.call(self.client.artists, chunk)
@@ -240,7 +241,7 @@ class SpotifySource:
                     raise
                 log.info("Batch artist lookups refused (%s): fetching artists one at a time",
                          error.http_status)
-                _BATCH_LOOKUPS_REFUSED.add(base)
+                memory.remember_refused(base, BATCH_LOOKUPS)
                 remaining = chunk + remaining
                 break
             found.extend(artist for artist in (page or {}).get("artists") or [] if artist)

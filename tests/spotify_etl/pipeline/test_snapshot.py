@@ -136,7 +136,8 @@ def test_expired_access_tokens_are_refreshed_once(sandbox, people):
 
 
 def test_rotated_refresh_tokens_keep_working_over_many_runs(sandbox, people):
-    for offset in range(5):  # the sandbox rotates a refresh token every third refresh
+    fault(sandbox, rotate_refresh_tokens={"every": 3})  # Spotify's rotation before June 2026
+    for offset in range(5):
         day = DAY + timedelta(days=offset)
         fault(sandbox, expire_access_tokens=True)
         assert snapshot_batch(people[:1], day, run_id=f"r{offset}")["by_status"] == {"success": 1}
