@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from auth_server.config import DEVELOPMENT_MODE_USER_CAP
-from auth_server.security import require_same_site_post
+from auth_server.security import (consume_state, remember_state, require_same_site_post,
+                                  same_secret, well_formed)
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
 from spotify_etl.constants import NEEDS_REAUTH
 from spotify_etl.people.deletion import delete_user
@@ -96,6 +97,11 @@ def login() -> Response | tuple[str, int]:
                                    cap=DEVELOPMENT_MODE_USER_CAP), 409
     state = secrets.token_urlsafe(32)
     authorization = start_authorization(cfg.settings, state, show_dialog=reconnect is not None)
+    previous = (session.get("oauth") or {}).get("state")
+    with open_database(cfg.settings) as db:
+        if previous:  # one pending login per browser: the one it replaces is used up
+            consume_state(db, str(previous))
+        remember_state(db, state, PENDING_LOGIN_SECONDS)
     # One pending login per browser: a new one replaces (and so invalidates) the last.
     session["oauth"] = {"state": state, "verifier": authorization.code_verifier,
                         "reconnect": reconnect if known else None, "then": then,
@@ -108,9 +114,14 @@ def callback() -> Response | tuple[str, int]:
     cfg = config()
     pending = session.pop("oauth", None)  # single use, whatever happens next
     state = request.args.get("state", "")
-    if (not pending or not state
-            or not secrets.compare_digest(str(pending.get("state", "")), state)):
-        log.warning("Callback refused: missing or mismatched state")
+    first_use = False
+    if pending and pending.get("state"):
+        # Used up server-side too: an old copy of the session cookie cannot bring it back.
+        with open_database(cfg.settings) as db:
+            first_use = consume_state(db, str(pending["state"]))
+    if (not well_formed(state) or not same_secret(pending and pending.get("state"), state)
+            or not first_use):
+        log.warning("Callback refused: missing, malformed, mismatched or used state")
         return render_template("error.html", code=400, title="This sign-in link is not valid",
                                message="The sign-in did not start in this browser, was already "
                                        "used or was tampered with. Nothing was stored. Please "

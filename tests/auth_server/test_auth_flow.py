@@ -91,6 +91,30 @@ def test_a_replayed_callback_is_refused(client, robot):
     assert len(stored_users()) == 1
 
 
+def test_a_replayed_session_cookie_with_a_fresh_code_connects_nobody_else(client, env, robot):
+    authorize_url = client.get("/login").headers["Location"]
+    before_callback = client.get_cookie("spotify_auth_session", domain="127.0.0.1").value
+    first, second = (u.id for u in env.world.users[2:4])
+    assert client.get(robot.callback_path(robot.decide(authorize_url, user_id=first))
+                      ).status_code == 302
+    # The attacker keeps the cookie from before the callback and gets a fresh code for the
+    # same state by consenting as someone else.
+    client.set_cookie("spotify_auth_session", before_callback, domain="127.0.0.1")
+    replay = client.get(robot.callback_path(robot.decide(authorize_url, user_id=second)))
+    assert replay.status_code == 400
+    assert "Nothing was stored" in replay.get_data(as_text=True)
+    assert [u["_id"] for u in stored_users()] == [first]
+
+
+def test_a_new_login_uses_up_the_pending_state_it_replaces(client, env, robot):
+    first_url = client.get("/login").headers["Location"]
+    first_cookie = client.get_cookie("spotify_auth_session", domain="127.0.0.1").value
+    client.get("/login")
+    client.set_cookie("spotify_auth_session", first_cookie, domain="127.0.0.1")
+    answer = client.get(robot.callback_path(robot.decide(first_url)))
+    assert answer.status_code == 400 and stored_users() == []
+
+
 def test_a_code_spotify_does_not_accept_stores_nothing(client, robot):
     query = robot.consent(client)
     answer = client.get(robot.callback_path({**query, "code": "AQ-forged-code"}))

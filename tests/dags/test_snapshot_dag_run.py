@@ -36,7 +36,7 @@ def _everything():
 def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
     server, people = sandbox_people
     requests.post(f"{server.url}/__sandbox/users/{people[0]}/revoke", timeout=5)
-    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    assert run_dag("spotify_daily_snapshot", DAY).state == "success"
     first = _everything()
     with open_database() as db:
         statuses = {r["user_id"]: r["status"] for r in db.runs.find({"snapshot_date": "2026-11-12"})}
@@ -44,18 +44,18 @@ def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
     assert statuses == {people[0]: "needs_reauth", **{p: "success" for p in people[1:]}}
     assert {d["snapshot_date"] for d in first["top_items"]} == {"2026-11-12"}
 
-    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    assert run_dag("spotify_daily_snapshot", DAY).state == "success"
     assert _everything() == first
 
 
 def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
     server, people = sandbox_people
     conf = {"users": [people[2]], "time_ranges": ["short_term"]}
-    assert run_dag("spotify_daily_snapshot", DAY, conf) == "success"
+    assert run_dag("spotify_daily_snapshot", DAY, conf).state == "success"
     with open_database() as db:
         assert db.top_items.distinct("user_id") == [people[2]]
         assert db.top_items.distinct("time_range") == ["short_term"]
 
 
 def test_unknown_user_in_params_fails_the_run_without_retries(sandbox_people):
-    assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}) == "failed"
+    assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}).state == "failed"

@@ -10,6 +10,7 @@ import click
 
 from spotify_etl.cli import main
 from spotify_etl.constants import TIME_RANGES
+from spotify_etl.settings import command
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -30,17 +31,52 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
               type=click.Choice(TIME_RANGES),
               help="Only these time ranges (repeatable). Default: all three.")
 def run(snapshot_date: date | None, users: tuple[str, ...], time_ranges: tuple[str, ...]) -> None:
-    """Run the daily snapshot DAG for one date on this machine (through dag.test)."""
-    from spotify_etl.local.dag_runner import run_dag
+    """Run the daily snapshot DAG for one date on this machine (through dag.test).
 
+    Never waits out a long rate limit: it stops and says when to try again. Ctrl-C and
+    SIGTERM stop it the same way; what was loaded stays, and the same command finishes it.
+    """
+    from spotify_etl.local.dag_runner import (ensure_metadata_db, rate_limit_stop, run_dag,
+                                              sigterm_as_interrupt)
+
+    _known_people_or_exit(users)
     snapshot_date = snapshot_date or datetime.now(UTC).date() - timedelta(days=1)
     conf: dict = {"users": list(users)}
     if time_ranges:
         conf["time_ranges"] = list(time_ranges)
-    state = run_dag("spotify_daily_snapshot", snapshot_date, conf)
-    click.echo(f"spotify_daily_snapshot {snapshot_date}: {state}")
-    if state != "success":
+    started = datetime.now(UTC)
+    try:
+        ensure_metadata_db()
+        with sigterm_as_interrupt():
+            outcome = run_dag("spotify_daily_snapshot", snapshot_date, conf)
+    except KeyboardInterrupt:
+        click.echo(f"\nStopped (Ctrl-C or SIGTERM) before spotify_daily_snapshot "
+                   f"{snapshot_date} finished. What was loaded is kept; run the same command "
+                   "again to finish.", err=True)
+        sys.exit(130)
+    click.echo(f"spotify_daily_snapshot {snapshot_date}: {outcome.state}")
+    if outcome.state != "success":
+        stop = rate_limit_stop(snapshot_date, started)
+        if stop:
+            click.echo(f"{stop}\n  then: {command('run', '--date', snapshot_date.isoformat())}",
+                       err=True)
         sys.exit(1)
+
+
+def _known_people_or_exit(user_ids: tuple[str, ...]) -> None:
+    """Refuse unknown people before Airflow starts (a clear line, not a task traceback)."""
+    if not user_ids:
+        return
+    from spotify_etl.people.directory import list_users
+    from spotify_etl.storage import open_database
+
+    with open_database() as db:
+        known = {user["_id"] for user in list_users(db, user_ids=list(user_ids))}
+    unknown = sorted(set(user_ids) - known)
+    if unknown:
+        click.echo(f"Unknown user id(s): {', '.join(unknown)}. List people with "
+                   f"`{command('users')}`.", err=True)
+        sys.exit(2)
 
 
 @main.command()

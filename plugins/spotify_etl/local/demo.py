@@ -39,7 +39,7 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
               + ", ".join(p.get("display_name") or p["id"] for p in people))
         for number, day in enumerate(dates, start=1):
             day_started = time.monotonic()
-            state = run_dag("spotify_daily_snapshot", day)
+            state = run_dag("spotify_daily_snapshot", day).state
             line = _day_line(day)
             print(f"Day {number}/{len(dates)} {day}: {state} ({line}) in "
                   f"{time.monotonic() - day_started:.1f} s", flush=True)

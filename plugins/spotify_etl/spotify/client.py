@@ -57,6 +57,12 @@ class RateLimited(RuntimeError):
         super().__init__(f"rate limited, retry after {retry_after} s{detail}")
 
 
+def retry_after_in(message: str | None) -> int | None:
+    """Read the wait back out of a RateLimited message (as stored in a run's `error`)."""
+    found = re.search(r"rate limited, retry after (\d+) s", message or "")
+    return int(found.group(1)) if found else None
+
+
 class SpotifyUnavailable(RuntimeError):
     """Spotify kept failing (5xx or network) after our retries."""
 
