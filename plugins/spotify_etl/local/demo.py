@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 from spotify_etl.local.sandbox import SandboxProcess, ensure_local_key, point_at_sandbox, seed_users
-from spotify_etl.settings import load_settings
+from spotify_etl.settings import command, load_settings
 
 
 def run_demo(days: int = 7, user_count: int = 5) -> int:
@@ -94,7 +94,10 @@ def summary(first: date, last: date, user_ids: list[str]) -> str:
     lines.append(table([{"collection": k, "documents": v} for k, v in figures["collections"].items()],
                        ["collection", "documents"]))
     lines.append(f"\nData: {figures['store']}, database {figures['database']}.")
-    lines.append("Try: python -m spotify_etl stats   |   python -m spotify_etl users")
+    tries = [command("stats"), command("users")]
+    if last > first:  # the history the demo made: `days` beyond it would find nothing earlier
+        tries.append(command("query", "new_in_top10", "-p", f"days={(last - first).days}"))
+    lines.append("Try: " + "   |   ".join(tries))
     lines.append("Example query (pymongo or mongosh), one person's short-term top 10 on the last day:")
     lines.append(f'  db.top_items.find({{"user_id": "{user_ids[0]}", "snapshot_date": "{last}", '
                  '"kind": "artists", "time_range": "short_term", "rank": {"$lte": 10}}).sort({"rank": 1})')

@@ -36,6 +36,13 @@ def user_rows(db: Database) -> list[dict[str, Any]]:
 
 
 def display_names(db: Database, user_ids: list[str]) -> dict[str, str]:
-    """Return people's display names (their id when they have none)."""
+    """Return how to show people: their display name, else their id.
+
+    Names that two of them share get the id added ("Mateo López (finn15913)"), so that every
+    label in a table stands for one person.
+    """
     found = {u["_id"]: u.get("display_name") for u in db.users.find({"_id": {"$in": user_ids}})}
-    return {user_id: found.get(user_id) or user_id for user_id in user_ids}
+    names = {user_id: found.get(user_id) or user_id for user_id in user_ids}
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {user_id: f"{name} ({user_id})" if name in shared and name != user_id else name
+            for user_id, name in names.items()}

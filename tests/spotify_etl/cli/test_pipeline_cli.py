@@ -56,3 +56,13 @@ def test_the_sandbox_command_is_the_sandbox_s_own_cli():
 def test_run_refuses_a_date_that_is_not_one():
     result = CliRunner().invoke(main, ["run", "--date", "2026-13-01"])
     assert result.exit_code == 2 and "is not a date like" in result.output
+
+
+def test_run_for_an_unknown_person_says_so_in_one_line_without_starting_airflow(data_dir):
+    database().users.insert_one({"_id": "alice", "display_name": "Alice", "status": "active"})
+    result = CliRunner().invoke(main, ["run", "--user", "nosuch", "--user", "alice"])
+    assert result.exit_code == 2
+    assert "Unknown user id(s): nosuch. List people with `" in result.output
+    assert "-m spotify_etl users`" in result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+
