@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -19,9 +20,10 @@ from auth_server.config import DEVELOPMENT_MODE_USER_CAP
 from auth_server.security import (consume_state, remember_state, require_same_site_post,
                                   same_secret, well_formed)
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
-from spotify_etl.constants import NEEDS_REAUTH
+from spotify_etl.constants import ACCESS_WARNING_DAYS, NEEDS_REAUTH
 from spotify_etl.people.deletion import delete_user
 from spotify_etl.people.directory import list_users
+from spotify_etl.people.expiry import access_dates
 from spotify_etl.people.tokens import TokenStore
 from spotify_etl.storage import open_database
 
@@ -73,11 +75,14 @@ def _is_verified(user_id: str) -> bool:
 
 
 def index() -> str:
-    """Show what this is, the Connect button and everyone connected, with their status."""
-    people = _people()
+    """Show what this is, the Connect button and everyone connected: status, consent, the day
+    their access ends (six months later)."""
+    today = datetime.now(UTC).date()
+    people = [{**person, **access_dates(person, today)} for person in _people()]
     cfg = config()
     return render_template("index.html", people=people, app_mode=cfg.app_mode,
-                           cap=DEVELOPMENT_MODE_USER_CAP, needs_reauth=NEEDS_REAUTH)
+                           cap=DEVELOPMENT_MODE_USER_CAP, needs_reauth=NEEDS_REAUTH,
+                           warning_days=ACCESS_WARNING_DAYS)
 
 
 def login() -> Response | tuple[str, int]:

@@ -15,6 +15,9 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
 * **Trigger manually** with Params: `users` (ids; empty = everyone active) and `time_ranges`.
 * A 429 that asks for a long wait fails the batch, and its retry comes after that wait
   (`RetryAfterPolicy`), not after the usual back-off.
+* **Access expiry**: `summarize` lists (and logs) the people whose Spotify access ends within
+  14 days (six months after consent) and, when Airflow's SMTP settings name a server, e-mails
+  those with a contact address once.
 * Each run is recorded per person in the `runs` collection; the `spotify_snapshots` Asset
   is updated for downstream DAGs (with the snapshot date) as soon as anyone was loaded, even
   if a batch failed; `all_batches_succeeded` then fails to flag the run.
@@ -87,11 +90,13 @@ def spotify_daily_snapshot():
         """Sum the run up from `runs`; announce the snapshot downstream if anyone loaded."""
         from airflow.sdk.exceptions import AirflowSkipException
 
-        from spotify_etl.pipeline.snapshot import snapshot_date_for, summarize
+        from spotify_etl.pipeline.snapshot import (access_expiry_check, snapshot_date_for,
+                                                   summarize)
 
         context = get_current_context()
         snapshot_date = snapshot_date_for(context)
         total = summarize(snapshot_date, context["run_id"])
+        total.update(access_expiry_check())  # whose access ends within two weeks
         if not total["by_status"].get("success"):
             raise AirflowSkipException("Nobody was snapshotted: no Asset update.")
         # Downstream DAGs analyse exactly this date.

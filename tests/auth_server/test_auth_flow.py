@@ -232,3 +232,22 @@ def test_no_token_appears_in_any_response_or_log_line(client, env, robot, caplog
     session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
     assert person["_id"] in str(session)  # decoded for real
     assert all(secret not in str(session) for secret in secrets)
+
+
+def test_the_status_page_shows_consent_and_the_day_access_ends_with_a_warning(client, env):
+    from datetime import UTC, datetime, timedelta
+
+    store = TokenStore(database(), load_settings())
+    token = {"refresh_token": "AQ-a", "access_token": "BQ-a", "expires_at": 0}
+    now = datetime.now(UTC)
+    store.save_user({"id": "soon", "display_name": "Soon"}, token,
+                    consented_at=now - timedelta(days=177, hours=-1))
+    store.save_user({"id": "fresh", "display_name": "Fresh"}, token, consented_at=now)
+    page = client.get("/").get_data(as_text=True)
+    assert "Connected on" in page and "Access ends" in page
+    soon = page.split('data-user-id="soon"')[1].split("</tr>")[0]
+    fresh = page.split('data-user-id="fresh"')[1].split("</tr>")[0]
+    assert (now - timedelta(days=177)).date().isoformat() in soon
+    assert (now + timedelta(days=5)).date().isoformat() in soon
+    assert "in 5 days: reconnect" in soon
+    assert now.date().isoformat() in fresh and "reconnect</small>" not in fresh

@@ -91,6 +91,9 @@ def test_run_stops_at_a_long_rate_limit_and_says_when_to_retry(sandbox):
     from spotify_etl.cli import main
 
     server, people = sandbox
+    with open_database() as db:  # and its summary names whose access ends soon
+        db.users.update_one({"_id": people[0]}, {"$set": {
+            "refresh_token_expires_at": datetime.now(UTC) + timedelta(days=3, hours=1)}})
     requests.post(f"{server.url}/__sandbox/faults", timeout=5, json={
         "rate_limit": {"count": 1000, "retry_after": 3600, "quota_exceeded": True}})
     started = time.monotonic()
@@ -104,6 +107,7 @@ def test_run_stops_at_a_long_rate_limit_and_says_when_to_retry(sandbox):
     retry_at = (datetime.now(UTC) + timedelta(seconds=3600)).strftime("%Y-%m-%d %H:")
     assert f"Try again after {retry_at}" in result.output
     assert f"-m spotify_etl run --date {DAY}" in result.output
+    assert f"({people[0]}) ends in 3 days" in result.output
 
 
 def test_sigterm_stops_a_run_waiting_for_a_retry_like_ctrl_c(sandbox, tmp_path):

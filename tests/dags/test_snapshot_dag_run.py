@@ -59,3 +59,40 @@ def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
 
 def test_unknown_user_in_params_fails_the_run_without_retries(sandbox_people):
     assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}).state == "failed"
+
+
+def _summary(run_id: str) -> dict:
+    from airflow import settings
+    from airflow.models.xcom import XComModel
+    from sqlalchemy import select
+
+    session = settings.Session()
+    value = session.scalar(select(XComModel.value).where(
+        XComModel.dag_id == "spotify_daily_snapshot", XComModel.run_id == run_id,
+        XComModel.task_id == "summarize", XComModel.key == "return_value"))
+    return XComModel.deserialize_value(type("Row", (), {"value": value})())
+
+
+def test_the_run_summary_lists_whose_access_ends_soon_and_e_mails_them(sandbox_people,
+                                                                      smtp_inbox):
+    from datetime import UTC, datetime, timedelta
+
+    from spotify_etl.people.tokens import REFRESH_TOKEN_LIFETIME, TokenStore
+    from spotify_etl.settings import load_settings
+
+    server, people = sandbox_people
+    consented = datetime.now(UTC) - REFRESH_TOKEN_LIFETIME + timedelta(days=9, hours=1)
+    with open_database() as db:
+        db.users.update_one({"_id": people[1]}, {"$set": {
+            "consented_at": consented,
+            "refresh_token_expires_at": consented + REFRESH_TOKEN_LIFETIME}})
+        TokenStore(db, load_settings()).set_contact(people[1], "listener@example.org")
+    run = run_dag("spotify_daily_snapshot", DAY, {"users": people[:2],
+                                                  "time_ranges": ["short_term"]})
+    assert run.state == "success"
+    summary = _summary(run.run_id)
+    [ending] = summary["access_ending"]
+    assert (ending["user_id"], ending["days_left"]) == (people[1], 9)
+    assert summary["reminded"] == [people[1]]
+    [mail] = smtp_inbox
+    assert mail.rcpt_tos == ["listener@example.org"]

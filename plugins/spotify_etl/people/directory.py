@@ -1,10 +1,11 @@
-"""Who is connected: list people with their status and token expiry (never their tokens).
+"""Who is connected: list people with their status and when their access ends (never tokens).
 
 People live in `users` (no secrets: analysts may read it). Read-only.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,16 +23,17 @@ def list_users(db: Database, *, status: str | None = None,
     return list(db.users.find(query).sort("_id", 1))
 
 
-def user_rows(db: Database) -> list[dict[str, Any]]:
-    """One row per person: id, name, status and why, last snapshot, token expiry."""
+def user_rows(db: Database, today: date | None = None) -> list[dict[str, Any]]:
+    """One row per person: id, name, status and why, consent, end of access, last snapshot."""
+    from spotify_etl.people.expiry import access_dates
+
+    today = today or datetime.now(UTC).date()
     users = db.users.find({}, projection={"display_name": 1, "status": 1, "reauth_reason": 1,
-                                          "last_snapshot_date": 1,
+                                          "last_snapshot_date": 1, "consented_at": 1,
                                           "refresh_token_expires_at": 1}).sort("_id", 1)
     return [{"user_id": u["_id"], "display_name": u.get("display_name"),
              "status": u.get("status"), "reason": u.get("reauth_reason"),
-             "last_snapshot_date": u.get("last_snapshot_date"),
-             "refresh_token_expires": (u["refresh_token_expires_at"].date().isoformat()
-                                       if u.get("refresh_token_expires_at") else None)}
+             **access_dates(u, today), "last_snapshot_date": u.get("last_snapshot_date")}
             for u in users]
 
 

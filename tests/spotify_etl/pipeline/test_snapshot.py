@@ -205,3 +205,25 @@ def test_a_batch_opens_the_store_once_for_all_its_people(sandbox, people, monkey
     summary = snapshot_batch(people, DAY, run_id="once")
     assert summary["by_status"] == {"success": 3}
     assert len(opened) == 1
+
+
+def test_the_access_expiry_check_logs_each_person_and_never_fails_the_summary(data_dir, caplog,
+                                                                             monkeypatch):
+    from datetime import UTC, datetime
+
+    from spotify_etl.pipeline.snapshot import access_expiry_check
+
+    monkeypatch.delenv("AIRFLOW__SMTP__SMTP_HOST", raising=False)
+    database().users.insert_one({
+        "_id": "ada", "display_name": "Ada", "status": "active",
+        "consented_at": datetime(2026, 5, 20, tzinfo=UTC),
+        "refresh_token_expires_at": datetime(2026, 11, 18, tzinfo=UTC)})
+    caplog.set_level("WARNING", logger="spotify_etl")
+    result = access_expiry_check(today=date(2026, 11, 10))
+    assert [(p["user_id"], p["days_left"]) for p in result["access_ending"]] == [("ada", 8)]
+    assert result["reminded"] == []
+    assert "Spotify access of Ada (ada) ends in 8 days (2026-11-18" in caplog.text
+    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
+    assert access_expiry_check(today=date(2026, 11, 10)) == {"access_ending": [],
+                                                             "reminded": []}
+    assert "The access expiry check failed" in caplog.text
