@@ -177,6 +177,7 @@ class LocalAirflow:
             self.prepare_database()
             self.prepare_login()
             descriptor = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(descriptor, 0o600)  # also a log from before this was so
             self._log_file = os.fdopen(descriptor, "ab")
             env = self.environment()
             commands = {name: [sys.executable, "-m", "airflow", *args]
