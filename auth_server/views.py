@@ -16,11 +16,10 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from auth_server.config import DEVELOPMENT_MODE_USER_CAP
 from auth_server.security import (consume_state, remember_state, require_same_site_post,
                                   same_secret, well_formed)
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
-from spotify_etl.constants import ACCESS_WARNING_DAYS, NEEDS_REAUTH
+from spotify_etl.constants import ACCESS_WARNING_DAYS, DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
 from spotify_etl.people.deletion import delete_user
 from spotify_etl.people.directory import list_users
 from spotify_etl.people.expiry import access_dates

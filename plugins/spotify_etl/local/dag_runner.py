@@ -116,7 +116,12 @@ def run_dag(dag_id: str, snapshot_date: date, conf: dict[str, Any] | None = None
     """
     ensure_metadata_db()
     dag = load_dag(dag_id)
+    if snapshot_date >= date.max - timedelta(days=1):
+        raise ValueError(f"{snapshot_date} is not a date a snapshot can be taken for.")
     logical_date = local_logical_date(snapshot_date)
+    if dag.start_date is not None and logical_date - LOCAL_RUN_OFFSET <= dag.start_date:
+        raise ValueError(f"{dag_id} starts on {dag.start_date.date()}: {snapshot_date} is "
+                         "before its first day, so no run of it would do anything.")
     try:
         with _no_rate_limit_retries():
             run = dag.test(logical_date=logical_date, run_conf=conf or {})

@@ -17,9 +17,9 @@ def _no_earlier_snapshot(db: Database, params: dict[str, Any]) -> str | None:
     snapshot = date.fromisoformat(params["snapshot_date"])
     before = (snapshot - timedelta(days=params["days"])).isoformat()
     key = {"user_id": params["user_id"], "kind": "artists", "time_range": params["time_range"]}
-    if db.top_items.find_one({**key, "snapshot_date": before}, projection={"_id": 1}):
+    if db.top_lists.find_one({**key, "snapshot_date": before}, projection={"_id": 1}):
         return None
-    earlier = sorted(d for d in db.top_items.distinct("snapshot_date", key)
+    earlier = sorted(d for d in db.top_lists.distinct("snapshot_date", key)
                      if d < params["snapshot_date"])
     hint = (f" Their earliest snapshot is {earlier[0]}: try -p days="
             f"{(snapshot - date.fromisoformat(earlier[0])).days}." if earlier
