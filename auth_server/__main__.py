@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import secrets
 import signal
 import sys
 from urllib.parse import urlsplit
@@ -32,8 +33,8 @@ def _is_loopback(host: str) -> bool:
 @click.option("--port", type=int, default=None,
               help="Port to listen on  [default: the port of SPOTIFY_REDIRECT_URI, else 8888]")
 @click.option("--sandbox", "sandbox_mode", type=click.Choice(["extended", "development"]),
-              default=None, help="Start the offline Spotify sandbox in-process and connect to it "
-                                 "instead of Spotify (no internet or Spotify app needed).")
+              default=None, help="Start the offline Spotify sandbox and connect to it instead of "
+                                 "Spotify (no internet, Spotify app or keys needed).")
 def main(host: str, port: int | None, sandbox_mode: str | None) -> None:
     """Run the one-time Spotify authorization helper.
 
@@ -46,12 +47,23 @@ def main(host: str, port: int | None, sandbox_mode: str | None) -> None:
     from werkzeug.serving import make_server
 
     from auth_server import ConfigError, create_app
+    from auth_server.config import SECRET_KEY_VARIABLE
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sandbox = None
     if sandbox_mode:
-        from spotify_etl.local.sandbox import SandboxProcess, point_at_sandbox
+        from spotify_etl.local.sandbox import SandboxProcess, ensure_local_key, point_at_sandbox
 
+        # An offline try-out needs no secrets of its own: sandbox tokens are encrypted with the
+        # demo's key, and a session secret made up now lasts until the helper stops.
+        if ensure_local_key():
+            from spotify_etl.settings import load_settings
+
+            click.echo("Sandbox tokens are encrypted with the demo key "
+                       f"({load_settings().data_dir / 'demo-fernet.key'}).")
+        if not os.environ.get(SECRET_KEY_VARIABLE):
+            os.environ[SECRET_KEY_VARIABLE] = secrets.token_urlsafe(32)
+            click.echo(f"{SECRET_KEY_VARIABLE} is not set: using a random one until this stops.")
         sandbox = SandboxProcess("--mode", sandbox_mode).__enter__()
         point_at_sandbox(sandbox.url)
         # The sandbox accepts any loopback redirect URI, so it follows --port.

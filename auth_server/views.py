@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from auth_server.security import require_same_site_post
+from auth_server.security import (consume_state, remember_state, require_same_site_post,
+                                  same_secret, well_formed)
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
-from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
+from spotify_etl.constants import ACCESS_WARNING_DAYS, DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
 from spotify_etl.people.deletion import delete_user
 from spotify_etl.people.directory import list_users
+from spotify_etl.people.expiry import access_dates
 from spotify_etl.people.tokens import TokenStore
 from spotify_etl.storage import open_database
 
@@ -71,11 +74,14 @@ def _is_verified(user_id: str) -> bool:
 
 
 def index() -> str:
-    """Show what this is, the Connect button and everyone connected, with their status."""
-    people = _people()
+    """Show what this is, the Connect button and everyone connected: status, consent, the day
+    their access ends (six months later)."""
+    today = datetime.now(UTC).date()
+    people = [{**person, **access_dates(person, today)} for person in _people()]
     cfg = config()
     return render_template("index.html", people=people, app_mode=cfg.app_mode,
-                           cap=DEVELOPMENT_MODE_USER_CAP, needs_reauth=NEEDS_REAUTH)
+                           cap=DEVELOPMENT_MODE_USER_CAP, needs_reauth=NEEDS_REAUTH,
+                           warning_days=ACCESS_WARNING_DAYS)
 
 
 def login() -> Response | tuple[str, int]:
@@ -95,6 +101,11 @@ def login() -> Response | tuple[str, int]:
                                    cap=DEVELOPMENT_MODE_USER_CAP), 409
     state = secrets.token_urlsafe(32)
     authorization = start_authorization(cfg.settings, state, show_dialog=reconnect is not None)
+    previous = (session.get("oauth") or {}).get("state")
+    with open_database(cfg.settings) as db:
+        if previous:  # one pending login per browser: the one it replaces is used up
+            consume_state(db, str(previous))
+        remember_state(db, state, PENDING_LOGIN_SECONDS)
     # One pending login per browser: a new one replaces (and so invalidates) the last.
     session["oauth"] = {"state": state, "verifier": authorization.code_verifier,
                         "reconnect": reconnect if known else None, "then": then,
@@ -107,9 +118,14 @@ def callback() -> Response | tuple[str, int]:
     cfg = config()
     pending = session.pop("oauth", None)  # single use, whatever happens next
     state = request.args.get("state", "")
-    if (not pending or not state
-            or not secrets.compare_digest(str(pending.get("state", "")), state)):
-        log.warning("Callback refused: missing or mismatched state")
+    first_use = False
+    if pending and pending.get("state"):
+        # Used up server-side too: an old copy of the session cookie cannot bring it back.
+        with open_database(cfg.settings) as db:
+            first_use = consume_state(db, str(pending["state"]))
+    if (not well_formed(state) or not same_secret(pending and pending.get("state"), state)
+            or not first_use):
+        log.warning("Callback refused: missing, malformed, mismatched or used state")
         return render_template("error.html", code=400, title="This sign-in link is not valid",
                                message="The sign-in did not start in this browser, was already "
                                        "used or was tampered with. Nothing was stored. Please "

@@ -15,6 +15,9 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
 * **Trigger manually** with Params: `users` (ids; empty = everyone active) and `time_ranges`.
 * A 429 that asks for a long wait fails the batch, and its retry comes after that wait
   (`RetryAfterPolicy`), not after the usual back-off.
+* **Access expiry**: `summarize` lists (and logs) the people whose Spotify access ends within
+  14 days (six months after consent) and, when Airflow's SMTP settings name a server, e-mails
+  those with a contact address once.
 * Each run is recorded per person in the `runs` collection (a failed attempt never erases an
   earlier success of the same date); the `spotify_snapshots` Asset is updated for downstream
   DAGs (with the snapshot date) as soon as anyone was loaded, even if a batch failed;
@@ -90,14 +93,17 @@ def spotify_daily_snapshot():
         """Sum the run up from `runs`; announce the snapshot downstream if anyone loaded."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from spotify_etl.pipeline.snapshot import NobodyLoaded, snapshot_date_for, summarize
+        from spotify_etl.pipeline.snapshot import (NobodyLoaded, access_expiry_check,
+                                                   snapshot_date_for, summarize)
 
         context = get_current_context()
         snapshot_date = snapshot_date_for(context)
+        expiry = access_expiry_check()  # whose access ends within two weeks, logged either way
         try:
             total = summarize(snapshot_date, context["run_id"])
         except NobodyLoaded as error:  # never a green run, and no Asset update
             raise AirflowFailException(str(error)) from error
+        total.update(expiry)
         # Downstream DAGs analyse exactly this date.
         context["outlet_events"][SNAPSHOTS].extra = {"snapshot_date": total["snapshot_date"]}
         return total

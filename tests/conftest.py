@@ -81,3 +81,36 @@ def stored(snapshots, tmp_path, monkeypatch):
     use_copy_of_store(monkeypatch, snapshots["data_dir"], tmp_path / "data", snapshots["key"])
     monkeypatch.delenv("SPOTIFY_ETL_TASTE_TWINS", raising=False)
     return list(snapshots["people"])
+
+
+@pytest.fixture
+def smtp_inbox(monkeypatch):
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that Airflow's SMTP settings point at.
+
+    Yields the list of received envelopes (`mail_from`, `rcpt_tos`, `content`).
+    """
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append(envelope)
+            return "250 Message accepted"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    for name, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+                        "SMTP_STARTTLS": "False", "SMTP_SSL": "False", "SMTP_RETRY_LIMIT": "0",
+                        "SMTP_TIMEOUT": "10",
+                        "SMTP_MAIL_FROM": "spotify-etl@example.org"}.items():
+        monkeypatch.setenv(f"AIRFLOW__SMTP__{name}", value)
+    try:
+        yield received
+    finally:
+        controller.stop()

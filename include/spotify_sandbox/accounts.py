@@ -1,7 +1,8 @@
 """The sandbox's Accounts service: `/authorize` (consent page) and `/api/token`.
 
-Mirrors Spotify's Authorization Code flow (client secret or PKCE S256), refresh-token rotation,
-six-month refresh-token expiry and Spotify's error bodies. Tokens are random and never logged.
+Mirrors Spotify's Authorization Code flow (client secret or PKCE S256), six-month refresh-token
+expiry (no rotation since June 2026; rotation is an opt-in fault) and Spotify's error bodies.
+Tokens are random and never logged.
 """
 
 from __future__ import annotations

@@ -46,8 +46,11 @@ def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
 @click.option("--date", "today", callback=_date, default=None, metavar="YYYY-MM-DD",
               help="Start the simulated clock on this date (default: today, UTC). Change it "
                    "later with POST /__sandbox/clock or per request with X-Sandbox-Date.")
+@click.option("--without-genres", is_flag=True,
+              help="Serve artists without their `genres` field (whether development mode still "
+                   "sends it is disputed).")
 def sandbox(host: str, port: int, mode: str, seed: int, users: int, client_id: str,
-            client_secret: str, today: dt.date | None) -> None:
+            client_secret: str, today: dt.date | None, without_genres: bool) -> None:
     """Run the Spotify sandbox: a local stand-in for Spotify's Accounts service and Web API.
 
     It answers the subset of Spotify the project uses, in Spotify's shapes, over real HTTP, for a
@@ -57,13 +60,15 @@ def sandbox(host: str, port: int, mode: str, seed: int, users: int, client_id: s
     from spotify_sandbox import SandboxServer
 
     server = SandboxServer(host=host, port=port, mode=mode, seed=seed, users=users,
-                           client_id=client_id, client_secret=client_secret, today=today)
+                           client_id=client_id, client_secret=client_secret, today=today,
+                           genres=not without_genres)
     server.start()
     # The first line is parsed by whoever launches this as a subprocess: keep it exact.
     click.echo(f"Spotify sandbox listening on {server.url}")
     lines = [
         f"  mode {mode}, seed {seed}, {users} users, clock {server.sandbox.clock.isoformat()}"
-        f"{' (follows the real date)' if today is None else ''}",
+        f"{' (follows the real date)' if today is None else ''}"
+        f"{', artists without genres' if without_genres else ''}",
         f"  spotipy: sp.prefix = '{server.api_url}'; "
         f"auth_manager.OAUTH_TOKEN_URL = '{server.accounts_url}/api/token'",
         f"           auth_manager.OAUTH_AUTHORIZE_URL = '{server.accounts_url}/authorize'",

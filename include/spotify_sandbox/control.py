@@ -66,7 +66,7 @@ def faults() -> Any:
     elif request.method == "POST":
         body = _body()
         unknown = set(body) - {"rate_limit", "server_errors", "latency_ms", "malformed_items",
-                               "expire_access_tokens"}
+                               "expire_access_tokens", "rotate_refresh_tokens"}
         if unknown:
             raise ApiError(400, f"Unknown faults: {sorted(unknown)}")
         try:

@@ -28,6 +28,8 @@ class Faults:
             self.server_errors: dict[str, Any] | None = None
             self.latency_ms = 0.0
             self.malformed = 0
+            # Spotify stopped rotating refresh tokens in June 2026; rotation is a fault now.
+            self.rotate_every = 0
 
     def arm(self, body: dict[str, Any]) -> None:
         """Arm the faults named in a control request body (raise ValueError on bad input)."""
@@ -56,6 +58,11 @@ class Faults:
                 self.latency_ms = latency
             if "malformed_items" in body:
                 self.malformed = int((body["malformed_items"] or {}).get("count", 1))
+            if "rotate_refresh_tokens" in body:
+                every = int((body["rotate_refresh_tokens"] or {}).get("every", 3))
+                if every < 0:
+                    raise ValueError("rotate_refresh_tokens every must be >= 0 (0: never)")
+                self.rotate_every = every
 
     def take_rate_limit(self, path: str) -> dict[str, Any] | None:
         """Consume one armed 429 if it applies to this path."""
@@ -83,11 +90,17 @@ class Faults:
                 return self.malformed
             return None
 
+    def rotates(self, refreshes: int) -> bool:
+        """Tell whether a token's `refreshes`-th refresh hands out a new refresh token."""
+        with self._lock:
+            return bool(self.rotate_every) and refreshes % self.rotate_every == 0
+
     def describe(self) -> dict[str, Any]:
         """Return the armed faults as JSON."""
         with self._lock:
             return {"rate_limit": self.rate_limit, "server_errors": self.server_errors,
-                    "latency_ms": self.latency_ms, "malformed_items": {"count": self.malformed}}
+                    "latency_ms": self.latency_ms, "malformed_items": {"count": self.malformed},
+                    "rotate_refresh_tokens": {"every": self.rotate_every}}
 
 
 class Counters:

@@ -38,10 +38,13 @@ def _images(key: str, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
 class Objects:
     """Build Spotify objects for one world and one mode; `api` is the /v1 base URL."""
 
-    def __init__(self, world: World, mode: str) -> None:
+    def __init__(self, world: World, mode: str, *, genres: bool = True) -> None:
         self.world = world
         self.mode = mode
         self.dev = mode == DEVELOPMENT
+        # Reports disagree on whether development mode still sends artists' genres: the
+        # sandbox can serve full artists without the field (`genres=False`).
+        self.genres = genres
         self.artist_simple = lru_cache(maxsize=32768)(self._artist_simple)
         self.artist = lru_cache(maxsize=8192)(self._artist)
         self.album_simple = lru_cache(maxsize=32768)(self._album_simple)
@@ -70,6 +73,8 @@ class Objects:
                "images": _images(w.image_hex(1, a), (640, 320, 160)),
                "name": w.artist_names[a], "popularity": int(w.artist_popularity[a]),
                "type": "artist", "uri": f"spotify:artist:{aid}"}
+        if not self.genres:
+            del obj["genres"]
         return self._drop(obj, "artist")
 
     # ---------------------------------------------------------------- albums

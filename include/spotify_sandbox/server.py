@@ -23,12 +23,11 @@ class SandboxServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, mode: str = "extended",
                  seed: int = 42, users: int = 50, client_id: str = CLIENT_ID,
                  client_secret: str = CLIENT_SECRET, today: dt.date | None = None,
-                 rotate_every: int = 3) -> None:
+                 genres: bool = True) -> None:
         self.host = host
         self.port = port
         self.sandbox = Sandbox(mode=mode, seed=seed, users=users, client_id=client_id,
-                               client_secret=client_secret, today=today,
-                               rotate_every=rotate_every)
+                               client_secret=client_secret, today=today, genres=genres)
         self.app = create_app(self.sandbox)
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

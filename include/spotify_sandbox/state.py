@@ -91,7 +91,7 @@ class Sandbox:
     def __init__(self, *, mode: str = "extended", seed: int = 42, users: int = 50,
                  client_id: str = CLIENT_ID,
                  client_secret: str = CLIENT_SECRET,
-                 today: dt.date | None = None, rotate_every: int = 3,
+                 today: dt.date | None = None, genres: bool = True,
                  world: World | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -99,9 +99,9 @@ class Sandbox:
         self.seed = seed
         self.client_id = client_id
         self.client_secret = client_secret
-        self.rotate_every = rotate_every  # every Nth refresh of a token rotates it (0 = never)
+        self.genres = genres  # False: artists come without `genres` (see docs/sandbox.md)
         self.world = world or World(seed=seed, users=users)
-        self.objects = Objects(self.world, mode)
+        self.objects = Objects(self.world, mode, genres=genres)
         self.faults = Faults()
         self.counters = Counters()
         self.lock = threading.RLock()
@@ -177,8 +177,8 @@ class Sandbox:
                 return "Invalid refresh token"
             grant.refreshes += 1
             new_refresh = None
-            if self.rotate_every and grant.refreshes % self.rotate_every == 0:
-                # Spotify may hand out a new refresh token; the old one then stops working.
+            if self.faults.rotates(grant.refreshes):
+                # Spotify used to hand out a new refresh token; the old one then stopped working.
                 new_refresh = secrets.token_urlsafe(96)
                 del self.refresh_tokens[refresh]
                 self.refresh_tokens[new_refresh] = grant
@@ -212,7 +212,7 @@ class Sandbox:
                 "users": self.world.n_users, "artists": self.world.n_artists,
                 "tracks": len(self.world.track_ids), "client_id": self.client_id,
                 "clock": self.clock.isoformat(), "real_today": real_today().isoformat(),
-                "rotate_refresh_every": self.rotate_every,
+                "rotate_refresh_every": self.faults.rotate_every, "genres": self.genres,
                 "allowlist": [self.world.users[u].id for u in self.allowlist]
                 if self.mode == "development" else None}
 

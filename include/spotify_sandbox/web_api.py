@@ -316,10 +316,18 @@ def _removed_nov_2024(**_: str) -> Response:
     return error_response(404, "Resource not found")
 
 
-for _rule in ("/artists/<id>/related-artists", "/recommendations", "/audio-features",
-              "/audio-features/<id>", "/audio-analysis/<id>", "/browse/featured-playlists",
+def _audio_refused(**_: str) -> Response:
+    """Answer audio features and analysis as Spotify does for new apps: 403, no message."""
+    response = jsonify({"error": {"status": 403}})
+    response.status_code = 403
+    return response
+
+
+for _rule in ("/artists/<id>/related-artists", "/recommendations", "/browse/featured-playlists",
               "/browse/categories/<id>/playlists"):
     web_api.add_url_rule(_rule, f"removed_{_rule}", _removed_nov_2024)
+for _rule in ("/audio-features", "/audio-features/<id>", "/audio-analysis/<id>"):
+    web_api.add_url_rule(_rule, f"refused_{_rule}", _audio_refused)
 
 
 @web_api.get("/tracks/<id>")

@@ -18,6 +18,9 @@ DEVELOPMENT_MODE_USER_CAP = 5
 
 # A connected person: loaded daily while active; skipped until they reconnect otherwise.
 ACTIVE, NEEDS_REAUTH = "active", "needs_reauth"
+# Spotify's access ends six months after consent (refresh tokens are no longer rotated, so
+# refreshing does not extend it); people are told this many days before.
+ACCESS_WARNING_DAYS = 14
 USER_STATUSES = (ACTIVE, NEEDS_REAUTH)
 # One person's snapshot run (`runs.status`); "skipped" is reported, never stored. "partial":
 # loaded, but something Spotify sent was malformed and kept aside in `quarantine`.

@@ -7,12 +7,14 @@ Nothing here opens a connection.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SPOTIFY_API_BASE_URL = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS_BASE_URL = "https://accounts.spotify.com"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RATE_LIMIT_RETRY_MAX_WAIT = "SPOTIFY_ETL_RATE_LIMIT_RETRY_MAX_WAIT"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -47,6 +49,9 @@ class Settings:
     fernet_key: str | None = field(default=None, repr=False)
     batch_size: int = 50
     rate_limit_max_wait: int = 60
+    # The longest Retry-After an Airflow retry waits for; longer fails the task at once.
+    # None: any (capped at 12 h). Local runs (`run`, the demo) set 0: they never wait.
+    rate_limit_retry_max_wait: int | None = None
     request_timeout: int = 10
     server_error_retries: int = 3
     artist_refresh_days: int = 30
@@ -60,6 +65,25 @@ class Settings:
     @property
     def authorize_url(self) -> str:
         return self.accounts_base_url.rstrip("/") + "/authorize"
+
+
+def command(*args: str, executable: str | None = None) -> str:
+    """How to run `python -m spotify_etl ARGS` from the project root with this interpreter.
+
+    `python` alone is often not the one with the project installed: inside the project's venv
+    this gives `.venv/bin/python -m spotify_etl ...`, elsewhere the interpreter's full path,
+    and plain `python` only when that is the interpreter on PATH (a container, an active venv).
+    """
+    import shutil
+
+    interpreter = Path(executable or sys.executable).absolute()
+    if interpreter.is_relative_to(PROJECT_ROOT):
+        shown = str(interpreter.relative_to(PROJECT_ROOT))
+    elif shutil.which("python") and Path(shutil.which("python")).absolute() == interpreter:
+        shown = "python"
+    else:
+        shown = str(interpreter)
+    return " ".join([shown, "-m", "spotify_etl", *args])
 
 
 def load_settings() -> Settings:
@@ -79,6 +103,8 @@ def load_settings() -> Settings:
         fernet_key=_env("SPOTIFY_ETL_FERNET_KEY"),
         batch_size=_int("SPOTIFY_ETL_BATCH_SIZE", 50),
         rate_limit_max_wait=_int("SPOTIFY_ETL_RATE_LIMIT_MAX_WAIT", 60),
+        rate_limit_retry_max_wait=(_int(RATE_LIMIT_RETRY_MAX_WAIT, 0)
+                                   if _env(RATE_LIMIT_RETRY_MAX_WAIT) else None),
         request_timeout=_int("SPOTIFY_ETL_REQUEST_TIMEOUT", 10),
         server_error_retries=_int("SPOTIFY_ETL_SERVER_ERROR_RETRIES", 3),
         artist_refresh_days=_int("SPOTIFY_ETL_ARTIST_REFRESH_DAYS", 30),

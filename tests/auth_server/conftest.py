@@ -102,7 +102,12 @@ def consent(client, *, decision: str = "approve", user_id: str | None = None,
     """Start at the helper, decide on the sandbox consent page; return the callback query."""
     start = client.get(login_path)
     assert start.status_code == 302, start.get_data(as_text=True)
-    authorize_url = start.headers["Location"]
+    return decide(start.headers["Location"], decision=decision, user_id=user_id)
+
+
+def decide(authorize_url: str, *, decision: str = "approve", user_id: str | None = None
+           ) -> dict[str, str]:
+    """Answer the sandbox consent page of this authorize URL; return the callback query."""
     page = requests.get(authorize_url, timeout=10)
     assert page.status_code == 200, page.text
     hidden = {html.unescape(name): html.unescape(value) for name, value in
@@ -130,5 +135,5 @@ def robot():
     """The consent helpers, as a fixture (test modules here import nothing from conftest)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(consent=consent, callback_path=callback_path,
+    return SimpleNamespace(consent=consent, decide=decide, callback_path=callback_path,
                            options=consent_page_options, point_at=point_at)

@@ -91,6 +91,30 @@ def test_a_replayed_callback_is_refused(client, robot):
     assert len(stored_users()) == 1
 
 
+def test_a_replayed_session_cookie_with_a_fresh_code_connects_nobody_else(client, env, robot):
+    authorize_url = client.get("/login").headers["Location"]
+    before_callback = client.get_cookie("spotify_auth_session", domain="127.0.0.1").value
+    first, second = (u.id for u in env.world.users[2:4])
+    assert client.get(robot.callback_path(robot.decide(authorize_url, user_id=first))
+                      ).status_code == 302
+    # The attacker keeps the cookie from before the callback and gets a fresh code for the
+    # same state by consenting as someone else.
+    client.set_cookie("spotify_auth_session", before_callback, domain="127.0.0.1")
+    replay = client.get(robot.callback_path(robot.decide(authorize_url, user_id=second)))
+    assert replay.status_code == 400
+    assert "Nothing was stored" in replay.get_data(as_text=True)
+    assert [u["_id"] for u in stored_users()] == [first]
+
+
+def test_a_new_login_uses_up_the_pending_state_it_replaces(client, env, robot):
+    first_url = client.get("/login").headers["Location"]
+    first_cookie = client.get_cookie("spotify_auth_session", domain="127.0.0.1").value
+    client.get("/login")
+    client.set_cookie("spotify_auth_session", first_cookie, domain="127.0.0.1")
+    answer = client.get(robot.callback_path(robot.decide(first_url)))
+    assert answer.status_code == 400 and stored_users() == []
+
+
 def test_a_code_spotify_does_not_accept_stores_nothing(client, robot):
     query = robot.consent(client)
     answer = client.get(robot.callback_path({**query, "code": "AQ-forged-code"}))
@@ -208,3 +232,22 @@ def test_no_token_appears_in_any_response_or_log_line(client, env, robot, caplog
     session = app.session_interface.get_signing_serializer(app).loads(cookie.value)
     assert person["_id"] in str(session)  # decoded for real
     assert all(secret not in str(session) for secret in secrets)
+
+
+def test_the_status_page_shows_consent_and_the_day_access_ends_with_a_warning(client, env):
+    from datetime import UTC, datetime, timedelta
+
+    store = TokenStore(database(), load_settings())
+    token = {"refresh_token": "AQ-a", "access_token": "BQ-a", "expires_at": 0}
+    now = datetime.now(UTC)
+    store.save_user({"id": "soon", "display_name": "Soon"}, token,
+                    consented_at=now - timedelta(days=177, hours=-1))
+    store.save_user({"id": "fresh", "display_name": "Fresh"}, token, consented_at=now)
+    page = client.get("/").get_data(as_text=True)
+    assert "Connected on" in page and "Access ends" in page
+    soon = page.split('data-user-id="soon"')[1].split("</tr>")[0]
+    fresh = page.split('data-user-id="fresh"')[1].split("</tr>")[0]
+    assert (now - timedelta(days=177)).date().isoformat() in soon
+    assert (now + timedelta(days=5)).date().isoformat() in soon
+    assert "in 5 days: reconnect" in soon
+    assert now.date().isoformat() in fresh and "reconnect</small>" not in fresh

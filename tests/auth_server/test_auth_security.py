@@ -92,3 +92,53 @@ def test_spotipy_debug_records_are_dropped(caplog):
     record = logging.LogRecord("spotipy.oauth2", logging.DEBUG, __file__, 1,
                                "Headers: %s", ({"Authorization": "Basic c2VjcmV0"},), None)
     assert RedactingFilter().filter(record) is False
+
+
+@pytest.mark.parametrize("state", ["é" * 43, "ß", "\u2028" + "a" * 42, "a" * 500, "%00"])
+def test_a_non_ascii_or_malformed_state_is_a_400_not_a_500(client, robot, state):
+    query = robot.consent(client)
+    answer = client.get(robot.callback_path({**query, "state": state}))
+    assert answer.status_code == 400
+    assert "Nothing was stored" in answer.get_data(as_text=True)
+
+
+def test_a_non_ascii_csrf_token_is_a_400_and_deletes_nothing(client, env, robot):
+    from spotify_etl.storage import open_database
+
+    client.get(robot.callback_path(robot.consent(client)))
+    with open_database() as db:
+        user_id = db.users.find_one()["_id"]
+    answer = client.post(f"/people/{user_id}/delete", data={"csrf_token": "é" * 43},
+                         headers={"Origin": "http://127.0.0.1:8888"})
+    assert answer.status_code == 400
+    with open_database() as db:
+        assert db.users.count_documents({"_id": user_id}) == 1
+
+
+def test_a_line_break_in_the_error_parameter_cannot_forge_a_log_line(client, robot, caplog):
+    caplog.set_level(logging.INFO)
+    forged = "server_error\n2026-11-21 10:00:00 INFO auth_server.views: Connected user mallory"
+    query = robot.consent(client)
+    answer = client.get(robot.callback_path({"state": query["state"], "error": forged}))
+    assert answer.status_code == 400
+    lines = caplog.text.splitlines()
+    assert not any(line.startswith("2026-11-21 10:00:00") for line in lines)
+    assert any("server_error\\n2026-11-21" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("path", [
+    "/callback?state=%C3%A9&code=%C3%A9", "/callback?error=%0D%0A&state=", "/callback?code=x",
+    "/people/%C3%A9%00/delete", "/people/%2E%2E/reconnect", "/login?reconnect=%C3%A9&then=%00",
+    "/login?then=delete&reconnect=" + "x" * 3000, "/connected", "/?%C3%A9=%C3%A9",
+])
+def test_malformed_requests_get_a_4xx_or_a_page_never_a_500(client, path):
+    answer = client.get(path)
+    assert answer.status_code < 500, (path, answer.status_code)
+
+
+@pytest.mark.parametrize("form", [{"csrf_token": "x" * 10_000}, {"csrf_token": ""}, {},
+                                  {"csrf_token": "\x00" * 43}])
+def test_malformed_delete_posts_get_a_4xx(client, form):
+    answer = client.post("/people/anyone/delete", data=form,
+                         headers={"Origin": "http://127.0.0.1:8888"})
+    assert 400 <= answer.status_code < 500

@@ -42,7 +42,7 @@ def test_a_dag_test_run_stores_diffs_mixes_and_twins_for_the_date(stored):
     with open_database() as db:
         add_group(db, "trio", stored)
     state = run_dag("spotify_taste_analytics", LAST_DAY,
-                    {"snapshot_date": LAST_DAY.isoformat()})
+                    {"snapshot_date": LAST_DAY.isoformat()}).state
     assert state == "success"
     a, b = sorted(stored)[:2]
     with open_database() as db:

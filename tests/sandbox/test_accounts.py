@@ -133,16 +133,28 @@ def test_code_without_pkce_cannot_be_exchanged_without_the_secret(ext):
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_client"
 
 
-def test_refresh_rotates_every_third_time_and_the_old_token_dies(ext):
+def test_refresh_tokens_are_not_rotated_as_spotify_stopped_in_june_2026(ext):
     token = seed_users(ext, 1)[0]["refresh_token"]
-    answers = [refresh(ext, token).json() for _ in range(2)]
+    answers = [refresh(ext, token) for _ in range(7)]
+    assert all(a.status_code == 200 and "refresh_token" not in a.json() for a in answers)
+
+
+def test_rotation_is_an_opt_in_fault_after_which_the_old_token_dies(fresh):
+    armed = requests.post(f"{fresh.url}/__sandbox/faults",
+                          json={"rotate_refresh_tokens": {"every": 3}}, timeout=10).json()
+    assert armed["rotate_refresh_tokens"] == {"every": 3}
+    token = seed_users(fresh, 1)[0]["refresh_token"]
+    answers = [refresh(fresh, token).json() for _ in range(2)]
     assert all("refresh_token" not in a for a in answers)
-    third = refresh(ext, token).json()
+    third = refresh(fresh, token).json()
     assert third["refresh_token"] != token
-    old = refresh(ext, token)
+    old = refresh(fresh, token)
     assert old.status_code == 400
     assert old.json() == {"error": "invalid_grant", "error_description": "Invalid refresh token"}
-    assert refresh(ext, third["refresh_token"]).status_code == 200
+    assert refresh(fresh, third["refresh_token"]).status_code == 200
+    requests.delete(f"{fresh.url}/__sandbox/faults", timeout=10)
+    assert all("refresh_token" not in refresh(fresh, third["refresh_token"]).json()
+               for _ in range(3))
 
 
 def test_unknown_refresh_token_is_invalid_grant(ext):

@@ -123,13 +123,38 @@ def test_batch_endpoints_work_in_extended_and_are_forbidden_in_development(ext, 
         assert refused.value.http_status == 403 and "Forbidden" in refused.value.msg
 
 
-@pytest.mark.parametrize("path", ["artists/{id}/related-artists", "recommendations?seed_genres=pop",
-                                  "audio-features/{track}", "audio-features?ids={track}"])
+@pytest.mark.parametrize("path", ["artists/{id}/related-artists", "recommendations?seed_genres=pop"])
 def test_november_2024_removals_are_404_in_both_modes(srv, sp_for, path):
     sp = sp_for(srv)
     track = sp.current_user_top_tracks(limit=1)["items"][0]
     url = path.format(id=track["artists"][0]["id"], track=track["id"])
     assert raw(srv, url, access_token(srv, 1)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["audio-features/{track}", "audio-features?ids={track}",
+                                  "audio-analysis/{track}"])
+def test_audio_features_and_analysis_are_refused_with_spotify_s_bare_403(srv, sp_for, path):
+    track = sp_for(srv).current_user_top_tracks(limit=1)["items"][0]
+    answer = raw(srv, path.format(track=track["id"]), access_token(srv, 1))
+    assert answer.status_code == 403
+    assert answer.json() == {"error": {"status": 403}}
+    with pytest.raises(SpotifyException) as refused:  # spotipy copes with the missing message
+        sp_for(srv).audio_features([track["id"]])
+    assert refused.value.http_status == 403
+
+
+def test_artists_can_be_served_without_genres():
+    from spotify_sandbox import SandboxServer
+
+    with SandboxServer(mode="development", seed=42, users=10, today=TODAY,
+                       genres=False) as bare:
+        sp = client(bare, access_token(bare, 1))
+        top = sp.current_user_top_artists(limit=5)["items"]
+        full = sp.artist(top[0]["id"])
+        info = requests.get(f"{bare.url}/__sandbox/info", timeout=10).json()
+    assert top and all("genres" not in artist for artist in top)
+    assert "genres" not in full and full["name"] and full["images"]
+    assert info["genres"] is False
 
 
 def test_artist_albums_limits_per_mode(ext, dev, sp_for):

@@ -47,3 +47,20 @@ def test_secrets_stay_out_of_the_settings_repr(monkeypatch):
     monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", "key-secret")
     text = repr(load_settings())
     assert "very-secret" not in text and "pw-secret" not in text and "key-secret" not in text
+
+
+def test_printed_commands_work_from_the_project_root_in_this_environment(monkeypatch, tmp_path):
+    from spotify_etl.settings import command
+
+    venv_python = PROJECT_ROOT / ".venv" / "bin" / "python"
+    assert command("users", executable=str(venv_python)) == (
+        ".venv/bin/python -m spotify_etl users")
+    elsewhere = tmp_path / "bin" / "python"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert command("diff", "a", "--days", "6", executable=str(elsewhere)) == (
+        f"{elsewhere} -m spotify_etl diff a --days 6")
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("#!/bin/sh\n")
+    elsewhere.chmod(0o755)
+    monkeypatch.setenv("PATH", str(elsewhere.parent))
+    assert command("stats", executable=str(elsewhere)) == "python -m spotify_etl stats"

@@ -69,11 +69,16 @@ def combine(components: Mapping[str, float], present: Mapping[str, bool]) -> flo
 
 def match_vectors(a: Mapping[str, Mapping[str, float]],
                   b: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
-    """Score two people's taste vectors: the 0-100 score and each facet's cosine."""
+    """Score two people's taste vectors: the 0-100 score and each facet's cosine.
+
+    A facet neither person has (genres, when Spotify sends none) is None, not 0: it was left
+    out of the score, not found to differ.
+    """
     components = {f: cosine(a[f], b[f]) for f in FACETS}
     present = {f: bool(a[f]) or bool(b[f]) for f in FACETS}
     return {"score": round(combine(components, present), 1),
-            "components": {f: round(components[f], 4) for f in FACETS}}
+            "components": {f: round(components[f], 4) if present[f] else None
+                           for f in FACETS}}
 
 
 def taste_match(a: Profile, b: Profile) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import click
 from spotify_etl.analytics import render
 from spotify_etl.cli import main
 from spotify_etl.constants import TIME_RANGES
+from spotify_etl.settings import command
 
 RANGES = click.Choice(TIME_RANGES)
 
@@ -75,7 +76,7 @@ def groups_list(as_json: bool) -> None:
         _dump(rows)
         return
     if not rows:
-        click.echo("No groups yet. Create one: python -m spotify_etl groups add NAME USER USER")
+        click.echo(f"No groups yet. Create one: {command('groups', 'add', 'NAME', 'USER', 'USER')}")
         return
     click.echo(table([{**g, "members": ", ".join(g["members"]),
                        "publish": "on" if g["publish"] else "off"} for g in rows],
@@ -121,11 +122,17 @@ def diff(users: tuple[str, ...], time_range: str | None, snapshot_date: date | N
     """
     from spotify_etl.analytics import daily
     from spotify_etl.analytics.groups import list_groups, share_a_group
+    from spotify_etl.people.directory import display_names, list_users
     from spotify_etl.storage import open_database
 
     if len(users) > 2:
         _fail("Give one person or two.")
     with open_database() as db:
+        unknown = sorted(set(users) - {u["_id"] for u in list_users(db, user_ids=list(users))})
+        if unknown:
+            _fail(f"Unknown person {', '.join(unknown)}: nobody with this user id is "
+                  f"connected. List people with `{command('users')}`.")
+        names = display_names(db, list(users))
         try:
             day = daily.resolve_date(db, snapshot_date)
         except LookupError as error:
@@ -133,8 +140,7 @@ def diff(users: tuple[str, ...], time_range: str | None, snapshot_date: date | N
         if len(users) == 2:
             if not share_a_group(list_groups(db), *users):
                 _fail(f"{users[0]} and {users[1]} share no group, so they have not agreed to be "
-                      "compared. Add them: python -m spotify_etl groups add NAME "
-                      f"{users[0]} {users[1]}")
+                      f"compared. Add them: {command('groups', 'add', 'NAME', *users)}")
             documents = [daily.pair_document(db, users[0], users[1], day, r)
                          for r in TIME_RANGES]
             result: Any = documents
@@ -146,9 +152,9 @@ def diff(users: tuple[str, ...], time_range: str | None, snapshot_date: date | N
     if as_json:
         _dump(result)
     elif len(users) == 2:
-        click.echo(render.pair_text(result, time_range or "medium_term"))
+        click.echo(render.pair_text(result, time_range or "medium_term", names=names))
     else:
-        click.echo(render.changes_text(result))
+        click.echo(render.changes_text(result, names=names))
 
 
 # ---------------------------------------------------------------- mix
@@ -165,6 +171,7 @@ def mix(group: str, length: int, snapshot_date: date | None, publish: bool,
     """Compute (and store) the fair mix of GROUP; optionally publish it."""
     from spotify_etl.analytics import daily
     from spotify_etl.analytics.groups import GroupError
+    from spotify_etl.people.directory import display_names
     from spotify_etl.storage import document_id, open_database
 
     try:
@@ -176,10 +183,11 @@ def mix(group: str, length: int, snapshot_date: date | None, publish: bool,
         _fail(str(error))
     with open_database() as db:
         document = db.mixes.find_one({"_id": document_id(group, day)})
+        names = display_names(db, list(document.get("members") or []))
     if as_json:
         _dump(document)
     else:
-        click.echo(render.mix_text(document))
+        click.echo(render.mix_text(document, names=names))
         if publish:
             state = document.get("publish") or {}
             click.echo(f"\nPublished: {outcome.get(group, state.get('status'))}"

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from spotify_etl.cli import main
+from spotify_etl.settings import command
 
 
 def _cell(value: Any) -> Any:
@@ -42,10 +43,12 @@ def query(name: str | None, pairs: tuple[str, ...], as_json: bool, list_only: bo
           show: bool) -> None:
     """Answer the analysts' question NAME from the database (read-only).
 
-    Example: python -m spotify_etl query top_list -p kind=tracks -p time_range=long_term
+    Example: query top_list -p kind=tracks -p time_range=long_term
     """
-    from spotify_etl.queries.questions import (QUERIES, QueryError, build, execute, get_query,
-                                             index_text, mongosh, pymongo_code)
+    from spotify_etl.queries.caveats import caveat
+    from spotify_etl.queries.questions import (QUERIES, QueryError, execute, get_query,
+                                             index_text, mongosh, pymongo_code,
+                                             resolve_params)
     from spotify_etl.text import table
     from spotify_etl.storage import open_database
 
@@ -56,16 +59,20 @@ def query(name: str | None, pairs: tuple[str, ...], as_json: bool, list_only: bo
                 click.echo(f"    -p {param.name}=...  {param.meaning} (default: "
                            f"{param.default_text})")
         if not name and not list_only:
-            click.echo("\nRun one: python -m spotify_etl query NAME [-p NAME=VALUE ...] [--json]")
+            click.echo(f"\nRun one: {command('query', 'NAME', '[-p NAME=VALUE ...] [--json]')}")
         return
     try:
         entry = get_query(name)
         with open_database() as db:
-            spec = build(db, name, **_params(pairs))
+            params = resolve_params(db, entry, _params(pairs))
+            spec = entry.build(params)
             rows = [] if show else execute(db, spec)
+            warning = None if show else caveat(db, name, params)
     except QueryError as error:
         click.echo(str(error), err=True)
         sys.exit(2)
+    if warning:
+        click.echo(warning, err=True)
     if show:
         collection, keys = entry.index
         click.echo(f"// mongosh\n{mongosh(spec)}\n\n# pymongo\n{pymongo_code(spec)}\n\n"

@@ -1,24 +1,30 @@
 """`make airflow`: the real Airflow UI on this machine, without Docker.
 
-Runs `airflow standalone` (api-server, scheduler, dag-processor, triggerer; LocalExecutor,
-SQLite) on the project's DAGs and plugins, in its own process group so that everything it
-started stops with it. Without a Spotify app (no SPOTIFY_CLIENT_ID) it also starts the Spotify
-sandbox and connects sandbox people, so a triggered run succeeds offline. Storage is whatever
-`spotify_etl.storage` picks (MongoDB when configured, else the embedded store).
+Runs what `airflow standalone` runs (api-server, scheduler, dag-processor, triggerer;
+LocalExecutor, SQLite) on the project's DAGs and plugins, all in one process group of its own
+so that everything started here stops with it. Unlike `airflow standalone`, nothing listens
+beyond 127.0.0.1 (the task log servers are served on loopback by `airflow_log_server`), and the
+generated admin password lives in an owner-only file and never in the log. Without a Spotify
+app (no SPOTIFY_CLIENT_ID) it also starts the Spotify sandbox and connects sandbox people, so a
+triggered run succeeds offline. Storage is whatever `spotify_etl.storage` picks (MongoDB when
+configured, else the embedded store).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
+import string
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -29,6 +35,15 @@ DEFAULT_PORT = 8080
 HOST = "127.0.0.1"  # the UI is for this machine only
 PARALLELISM = 4
 USERNAME = "admin"
+PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+# Airflow's four components; the log servers they would start on every interface are skipped
+# and served on loopback instead (see airflow_log_server.py).
+COMPONENTS = {"scheduler": ("scheduler", "--skip-serve-logs"),
+              "dag-processor": ("dag-processor",),
+              "api-server": ("api-server",),
+              "triggerer": ("triggerer", "--skip-serve-logs")}
+LOG_SERVER_PORTS = {"worker-logs": ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", 8793),
+                    "triggerer-logs": ("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT", 8794)}
 
 
 class AirflowNotReady(RuntimeError):
@@ -63,10 +78,14 @@ class LocalAirflow:
         self.people = people
         self.url = f"http://{HOST}:{port}"
         self.log_path = self.home / "standalone.log"
+        self.password_path = self.home / PASSWORD_FILE
         self.sandbox_url = ""
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen | None = None  # the group leader (the scheduler)
+        self.processes: dict[str, subprocess.Popen] = {}
         self._stack = ExitStack()
         self._log_file: Any = None
+        self._log_lock = threading.Lock()
+        self._readers: list[threading.Thread] = []
 
     # --- environment -------------------------------------------------------------------------
     def environment(self) -> dict[str, str]:
@@ -91,10 +110,18 @@ class LocalAirflow:
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
             # Login with the generated admin password (printed), never an open UI.
+            "AIRFLOW__CORE__AUTH_MANAGER": ("airflow.api_fastapi.auth.managers.simple."
+                                            "simple_auth_manager.SimpleAuthManager"),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.password_path),
+            # Tasks record a loopback host, where the UI then fetches their running logs.
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE":
+                "spotify_etl.local.airflow_log_server.loopback_hostname",
             "PYTHONUNBUFFERED": "1",
         })
+        for name, (variable, default) in LOG_SERVER_PORTS.items():
+            env.setdefault(variable, str(default))
         for name in ("AIRFLOW__CORE__SQL_ALCHEMY_CONN", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
             env.pop(name, None)  # this machine's own SQLite database, never a shared one
         return env
@@ -102,6 +129,31 @@ class LocalAirflow:
     def prepare_database(self) -> None:
         """Migrate the metadata database (once per Airflow version) and set the pool."""
         prepare_metadata_db(self.home, self.environment(), set_pool_again=True)
+
+    def prepare_login(self) -> None:
+        """Generate the admin password into an owner-only file, before Airflow would.
+
+        Airflow writes a missing password file with the default (world-readable) mode and prints
+        the password into its output, which is our log. A file that already holds the user is
+        used as it is, and Airflow then prints nothing.
+        """
+        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(self.password_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise RuntimeError(f"Cannot write {self.password_path}: {error}") from None
+        os.fchmod(descriptor, 0o600)  # also an older file, written before this was so
+        with os.fdopen(descriptor, "r+") as file:
+            try:
+                passwords = json.loads(file.read() or "{}")
+            except ValueError:
+                passwords = {}
+            if not passwords.get(USERNAME):
+                alphabet = string.ascii_letters + string.digits
+                passwords[USERNAME] = "".join(secrets.choice(alphabet) for _ in range(20))
+                file.seek(0)
+                file.truncate()
+                file.write(json.dumps(passwords) + "\n")
 
     # --- the sandbox -------------------------------------------------------------------------
     def _start_sandbox(self) -> None:
@@ -123,17 +175,53 @@ class LocalAirflow:
             if self.use_sandbox:
                 self._start_sandbox()
             self.prepare_database()
-            self._log_file = self.log_path.open("ab")
-            # A session of its own: Ctrl-C reaches us, and we stop the whole group in order.
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "airflow", "standalone"], cwd=str(PROJECT_ROOT),
-                env=self.environment(), stdout=self._log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True)
+            self.prepare_login()
+            descriptor = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(descriptor, 0o600)  # also a log from before this was so
+            self._log_file = os.fdopen(descriptor, "ab")
+            env = self.environment()
+            commands = {name: [sys.executable, "-m", "airflow", *args]
+                        for name, args in COMPONENTS.items()}
+            commands.update({name: [sys.executable, "-m", "spotify_etl.local.airflow_log_server",
+                                    env[variable]]
+                             for name, (variable, _) in LOG_SERVER_PORTS.items()})
+            for name, command in commands.items():
+                self._launch(name, command, env)
             self.wait_until_healthy(timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _launch(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        # A session (and process group) of its own for each: Ctrl-C reaches only us, and we
+        # stop every group in order, with whatever its component started.
+        process = subprocess.Popen(command, cwd=str(PROJECT_ROOT), env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        self.processes[name] = process
+        self.process = self.process or process
+        reader = threading.Thread(target=self._copy_output, args=(name, process.stdout),
+                                  name=f"airflow-{name}-output", daemon=True)
+        reader.start()
+        self._readers.append(reader)
+
+    def _copy_output(self, name: str, stream: IO[bytes]) -> None:
+        """Copy one component's output into the log, each line named, the password never."""
+        secret = (self.password() or "").encode()
+        for line in stream:
+            if secret and secret in line:
+                line = line.replace(secret, b"[redacted]")
+            with self._log_lock:
+                if self._log_file is None:
+                    return
+                self._log_file.write(f"{name:14} | ".encode() + line)
+                self._log_file.flush()
+
+    def stopped_component(self) -> str | None:
+        """The name of a component that has exited, if any."""
+        return next((name for name, process in self.processes.items()
+                     if process.poll() is not None), None)
 
     def health(self) -> dict[str, Any] | None:
         """Airflow's own health report, or None while the API server does not answer."""
@@ -147,8 +235,10 @@ class LocalAirflow:
         """Wait for the API server, the scheduler and the DAG processor."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise AirflowNotReady(f"Airflow stopped (exit {self.process.returncode}):\n"
+            stopped = self.stopped_component()
+            if stopped is not None:
+                raise AirflowNotReady(f"Airflow's {stopped} stopped (exit "
+                                      f"{self.processes[stopped].returncode}):\n"
                                       + self.log_tail())
             report = self.health() or {}
             parts = [report.get(name, {}).get("status")
@@ -159,10 +249,9 @@ class LocalAirflow:
         raise AirflowNotReady(f"Airflow was not healthy after {timeout:.0f} s:\n" + self.log_tail())
 
     def password(self) -> str | None:
-        """The generated admin password (Airflow writes it under AIRFLOW_HOME)."""
-        path = self.home / "simple_auth_manager_passwords.json.generated"
+        """The generated admin password (in an owner-only file under AIRFLOW_HOME)."""
         try:
-            return json.loads(path.read_text()).get(USERNAME)
+            return json.loads(self.password_path.read_text()).get(USERNAME)
         except (OSError, ValueError):
             return None
 
@@ -180,25 +269,33 @@ class LocalAirflow:
             return "(no log)"
 
     def stop(self, timeout: float = 15) -> None:
-        """Stop Airflow's whole process group (politely, then firmly) and the sandbox."""
-        process, self.process = self.process, None
-        if process is not None:
-            group = process.pid  # start_new_session: the group id is the leader's pid
-            for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-                if not _group_alive(group):
-                    break
+        """Stop every component's process group (politely, then firmly) and the sandbox."""
+        self.process = None
+        # start_new_session: each group's id is its leader's pid.
+        groups = [child.pid for child in self.processes.values()]
+        for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            alive = [group for group in groups if _group_alive(group)]
+            if not alive:
+                break
+            for group in alive:
                 try:
                     os.killpg(group, sig)
                 except ProcessLookupError:
-                    break
-                deadline = time.monotonic() + wait
-                while time.monotonic() < deadline and _group_alive(group):
-                    process.poll()  # reap the leader so the group can empty
-                    time.sleep(0.2)
-            process.poll()
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+                    pass
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and any(_group_alive(g) for g in alive):
+                for child in self.processes.values():
+                    child.poll()  # reap our children so their groups can empty
+                time.sleep(0.2)
+        for child in self.processes.values():
+            child.poll()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        self._readers.clear()
+        with self._log_lock:
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
         self._stack.close()
 
     def __enter__(self) -> LocalAirflow:
@@ -245,16 +342,18 @@ def run_local_airflow(port: int = DEFAULT_PORT, sandbox: bool | None = None, peo
     print(f"""
 Airflow is ready: {airflow.url}
   login:    {USERNAME} / {airflow.password()}
-            (generated once, kept in {airflow.home}/simple_auth_manager_passwords.json.generated)
-  DAGs:     {DAGS_FOLDER} (new DAGs start paused: unpause, then Trigger)
+            (generated once, kept owner-only in {airflow.password_path})
+  DAGs:     {DAGS_FOLDER} (new DAGs start paused: switch on spotify_daily_snapshot
+            and spotify_taste_analytics, which runs after each snapshot; then Trigger)
   Spotify:  {source}
   storage:  {backend_name()}
   at most {PARALLELISM} tasks at once; Ctrl-C stops everything started here.
 """, flush=True)
     try:
-        while airflow.process is not None and airflow.process.poll() is None:
+        while airflow.process is not None and airflow.stopped_component() is None:
             time.sleep(1)
-        print(f"Airflow stopped by itself:\n{airflow.log_tail()}", file=sys.stderr)
+        print(f"Airflow's {airflow.stopped_component()} stopped by itself:\n"
+              f"{airflow.log_tail()}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\nStopping Airflow...", flush=True)

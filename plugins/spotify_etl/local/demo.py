@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP
 from spotify_etl.local.sandbox import (SandboxProcess, ensure_local_key, point_at_sandbox,
                                        sandbox_args, seed_users)
-from spotify_etl.settings import load_settings
+from spotify_etl.settings import command, load_settings
 
 
 def run_demo(days: int = 7, user_count: int = 5) -> int:
@@ -44,7 +44,7 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
               + ", ".join(p.get("display_name") or p["id"] for p in people))
         for number, day in enumerate(dates, start=1):
             day_started = time.monotonic()
-            state = run_dag("spotify_daily_snapshot", day)
+            state = run_dag("spotify_daily_snapshot", day).state
             line = _day_line(day)
             print(f"Day {number}/{len(dates)} {day}: {state} ({line}) in "
                   f"{time.monotonic() - day_started:.1f} s", flush=True)
@@ -99,7 +99,10 @@ def summary(first: date, last: date, user_ids: list[str]) -> str:
     lines.append(table([{"collection": k, "documents": v} for k, v in figures["collections"].items()],
                        ["collection", "documents"]))
     lines.append(f"\nData: {figures['store']}, database {figures['database']}.")
-    lines.append("Try: python -m spotify_etl stats   |   python -m spotify_etl users")
+    tries = [command("stats"), command("users")]
+    if last > first:  # the history the demo made: `days` beyond it would find nothing earlier
+        tries.append(command("query", "new_in_top10", "-p", f"days={(last - first).days}"))
+    lines.append("Try: " + "   |   ".join(tries))
     lines.append("Example query (pymongo or mongosh), one person's short-term top artists on the "
                  "last day (one document per top list):")
     lines.append(f'  db.top_lists.find_one({{"_id": "{user_ids[0]}|{last}|artists|short_term"}})'

@@ -14,7 +14,7 @@ from spotify_etl.analytics import daily, render
 from spotify_etl.analytics.groups import add_group
 from spotify_etl.constants import TIME_RANGES
 from spotify_etl.people.directory import display_names
-from spotify_etl.settings import load_settings
+from spotify_etl.settings import command, load_settings
 from spotify_etl.storage import document_id, open_database
 from spotify_etl.text import table
 
@@ -57,15 +57,19 @@ def demo_report(user_ids: list[str], first: date, last: date) -> str:
     lines = [f"Taste match (0-100, rank-weighted; docs/analytics.md) for group {DEMO_GROUP!r} "
              f"on {last}:",
              table(rows, ["pair", *TIME_RANGES, "together (short term)"]),
-             "", render.mix_text(mix, limit=10), "",
-             "Week over week, " + render.changes_text(week, kinds=("artists",), limit=5), "",
+             "", render.mix_text(mix, limit=10, names=names), "",
+             "Week over week, " + render.changes_text(week, kinds=("artists",), limit=5,
+                                                      names=names), "",
              _playlist_line(group, mix, published)]
     if twins.get("status") == "done":
         lines.append(f"Taste twins: the 3 most similar people of each of {twins['users']} "
                      "people stored in `taste_twins` (scores only).")
-    lines.append(f"Try: python -m spotify_etl diff {members[0]} {members[1]} --range short_term"
-                 f"   |   python -m spotify_etl mix {DEMO_GROUP}"
-                 f"   |   python -m spotify_etl diff {members[0]} --days 7")
+    tries = [command("diff", members[0], members[1], "--range", "short_term"),
+             command("mix", DEMO_GROUP)]
+    span = (last - first).days  # 7 simulated days span 6: `--days 7` would find no snapshot
+    if span:
+        tries.append(command("diff", members[0], "--days", str(span)))
+    lines.append("Try: " + "   |   ".join(tries))
     return "\n".join(lines)
 
 

@@ -1,7 +1,8 @@
 """Refresh tokens at rest: encrypted with Fernet, handed to spotipy as a CacheHandler.
 
 People live in `users` (no secrets: analysts may read it); their tokens live in `tokens`,
-encrypted. A rotated refresh token is saved the moment Spotify hands it out; `invalid_grant`
+encrypted. Spotify stopped rotating refresh tokens in June 2026, but should it hand out a new
+one again, it is saved the moment it arrives; `invalid_grant`
 marks the person `needs_reauth` so the pipeline skips them until they reconnect. A
 `TokenStore` works on the database handle its caller opened (one per unit of work).
 """
@@ -159,6 +160,42 @@ class TokenStore:
             {"$set": {"status": NEEDS_REAUTH, "reauth_reason": reason,
                       "reauth_since": datetime.now(UTC)}})
         log.warning("User %s needs re-authorization: %s", user_id, reason)
+
+    def set_contact(self, user_id: str, address: str | None) -> None:
+        """Keep (or, with None, forget) where to remind the person before access ends.
+
+        Stored encrypted beside their token: an e-mail address is personal data, and analysts
+        may read `users`, never `tokens`.
+        """
+        if address is None:
+            change: dict[str, Any] = {"$unset": {"contact": "", "access_reminder_for": ""}}
+        else:
+            change = {"$set": {"contact": self.fernet.encrypt(address.encode()).decode()}}
+        if self.db.tokens.update_one({"_id": user_id}, change).matched_count == 0:
+            raise TokenStoreError(f"No one with the user id {user_id} is connected")
+
+    def contact(self, user_id: str) -> str | None:
+        """Return the person's reminder address, or None."""
+        document = self.db.tokens.find_one({"_id": user_id}, projection={"contact": 1})
+        if not document or not document.get("contact"):
+            return None
+        try:
+            return self.fernet.decrypt(document["contact"].encode()).decode()
+        except InvalidToken:
+            raise TokenStoreError(
+                f"Cannot decrypt the stored contact of user {user_id}: the encryption key is "
+                "not the one it was stored with.") from None
+
+    def reminded_for(self, user_id: str) -> str | None:
+        """Return the access-end date (YYYY-MM-DD) the person was last reminded of."""
+        document = self.db.tokens.find_one({"_id": user_id},
+                                           projection={"access_reminder_for": 1})
+        return (document or {}).get("access_reminder_for")
+
+    def record_reminder(self, user_id: str, access_ends: str) -> None:
+        """Note that the person was reminded of this access-end date (once per consent)."""
+        self.db.tokens.update_one({"_id": user_id},
+                                  {"$set": {"access_reminder_for": access_ends}})
 
     def cache_handler(self, user_id: str) -> MongoCacheHandler:
         """Give spotipy a cache handler bound to one user."""

@@ -211,6 +211,27 @@ def summarize(snapshot_date: date, run_id: str,
     return total
 
 
+def access_expiry_check(today: date | None = None,
+                        settings: Settings | None = None) -> dict[str, Any]:
+    """Whose Spotify access ends within two weeks: logged, e-mailed (SMTP), in the summary.
+
+    Part of the daily run's summary; never fails it (a broken check is logged).
+    """
+    from spotify_etl.people.expiry import access_ending, describe, send_reminders
+
+    settings = settings or load_settings()
+    try:
+        with open_database(settings) as db:
+            people = access_ending(db, today or datetime.now(UTC).date())
+            for person in people:
+                log.warning(describe(person))
+            reminded = send_reminders(TokenStore(db, settings), people)
+    except Exception:  # noqa: BLE001 - the snapshot is done; this check only informs
+        log.exception("The access expiry check failed")
+        return {"access_ending": [], "reminded": []}
+    return {"access_ending": people, "reminded": reminded}
+
+
 def _count(values) -> dict[str, int]:
     counts: dict[str, int] = {}
     for value in values:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
-from spotify_etl.constants import ACTIVE, FAILED_RUN_STATUSES, KINDS, NEEDS_REAUTH, TIME_RANGES
+from spotify_etl.constants import (ACCESS_WARNING_DAYS, ACTIVE, FAILED_RUN_STATUSES, KINDS,
+                                   NEEDS_REAUTH, TIME_RANGES)
 from spotify_etl.storage.keys import document_id
 
 if TYPE_CHECKING:
@@ -321,6 +322,24 @@ def _tracks_by_artist(p: dict[str, Any]) -> Spec:
 ARTIST_OF_USER = Param("artist_id", "Spotify artist id; default: the person's #1 artist",
                        _number_one_artist, example="XsRF2HFQcuo0zTc9XNd3Cv")
 
+
+def _today(db: Database, params: dict[str, Any]) -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def _access_ending(p: dict[str, Any]) -> Spec:
+    try:
+        today = date.fromisoformat(p["today"])
+    except ValueError:
+        raise QueryError(f"access_ending: today must be a date like 2027-05-10, "
+                         f"not {p['today']!r}") from None
+    until = datetime.combine(today + timedelta(days=p["days"] + 1), time(), UTC)
+    return Spec("users", filter={"status": ACTIVE, "refresh_token_expires_at": {"$lt": until}},
+                projection={"display_name": 1, "consented_at": 1,
+                            "refresh_token_expires_at": 1, "last_snapshot_date": 1},
+                sort=[("refresh_token_expires_at", 1)])
+
+
 QUERIES: dict[str, Query] = {query.name: query for query in (
     Query("top_list", "What are a person's current top 10 artists (or tracks) in a time range?",
           (USER, KIND, TIME_RANGE, _limit(10), SNAPSHOT_DATE), _top_list, TOP_LISTS_BY_USER,
@@ -376,6 +395,16 @@ QUERIES: dict[str, Query] = {query.name: query for query in (
           (USER, TIME_RANGE, SNAPSHOT_DATE, ARTIST_OF_USER, _limit(20)), _tracks_by_artist,
           ("tracks", [("artist_ids", 1)]), ("name", "artist_names", "duration_ms",
                                             "last_seen_date")),
+    Query("access_ending", "Whose Spotify access ends in the next two weeks (or has ended)?",
+          (Param("days", "how many days ahead to look", ACCESS_WARNING_DAYS, int,
+                 example=ACCESS_WARNING_DAYS),
+           Param("today", "the day to count from YYYY-MM-DD; default: today (UTC)", _today,
+                 example="2027-05-10")),
+          _access_ending, ("users", [("status", 1), ("refresh_token_expires_at", 1)]),
+          ("_id", "display_name", "consented_at", "refresh_token_expires_at",
+           "last_snapshot_date"),
+          notes="Access ends six months after consent (`refresh_token_expires_at`); the person "
+                "reconnects at the authorization helper. The daily snapshot lists them too."),
 )}
 
 

@@ -23,6 +23,7 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from urllib3.util.retry import Retry
 
 from spotify_etl.constants import SCOPES, TOP_LIMIT
+from spotify_etl.spotify.capabilities import BATCH_LOOKUPS, ApiMemory
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -45,8 +46,6 @@ RATE_LIMIT_ATTEMPTS = 4
 TOKEN_RELOADS = 2  # times a rejected refresh token is swapped for one another run stored
 ARTIST_BATCH = 50
 _ID_SEGMENT = re.compile(r"^[0-9A-Za-z]{22}$")
-# Remembered per API base URL: whether batch lookups were refused (development mode).
-_BATCH_LOOKUPS_REFUSED: set[str] = set()
 
 
 class RateLimited(RuntimeError):
@@ -57,6 +56,12 @@ class RateLimited(RuntimeError):
         self.reason = reason
         detail = f" ({reason})" if reason else ""
         super().__init__(f"rate limited, retry after {retry_after} s{detail}")
+
+
+def retry_after_in(message: str | None) -> int | None:
+    """Read the wait back out of a RateLimited message (as stored in a run's `error`)."""
+    found = re.search(r"rate limited, retry after (\d+) s", message or "")
+    return int(found.group(1)) if found else None
 
 
 class SpotifyUnavailable(RuntimeError):
@@ -261,7 +266,9 @@ class SpotifySource:
         found: list[dict[str, Any]] = []
         remaining = list(artist_ids)
         base = self.settings.api_base_url
-        while remaining and base not in _BATCH_LOOKUPS_REFUSED:
+        # Development mode refuses batch lookups: asked once, remembered across processes.
+        memory = ApiMemory(self.settings.data_dir)
+        while remaining and not memory.refused(base, BATCH_LOOKUPS):
             chunk, remaining = remaining[:ARTIST_BATCH], remaining[ARTIST_BATCH:]
             try:
                 page = self.call(self.client.artists, chunk)
@@ -270,7 +277,7 @@ class SpotifySource:
                     raise
                 log.info("Batch artist lookups refused (%s): fetching artists one at a time",
                          error.http_status)
-                _BATCH_LOOKUPS_REFUSED.add(base)
+                memory.remember_refused(base, BATCH_LOOKUPS)
                 remaining = chunk + remaining
                 break
             found.extend(artist for artist in (page or {}).get("artists") or [] if artist)

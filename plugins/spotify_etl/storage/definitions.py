@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 # Uniqueness comes from the natural-key `_id` (see keys.py); these serve the pipeline's and
 # the analysts' queries (docs/queries.md).
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
-    "users": [[("status", 1), ("reauth_since", 1)]],
+    "users": [[("status", 1), ("reauth_since", 1)],
+              [("status", 1), ("refresh_token_expires_at", 1)]],  # whose access ends soon
     "artists": [[("genres", 1)]],
     "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
     # one document per top list (bucket pattern); items hold the ranks

@@ -58,7 +58,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(
         "A user's Fernet-encrypted token info", ["token", "updated_at"],
-        {"token": STRING, "updated_at": DATE}),
+        {"token": STRING, "updated_at": DATE,
+         # where to remind them before access ends (Fernet ciphertext), and for which end date
+         # the reminder went out
+         "contact": STRING, "access_reminder_for": DAY}),
     "artists": _collection(
         "An artist's latest known metadata", ["name", "uri", "last_seen_date"],
         {"name": STRING, "genres": STRINGS, "images": IMAGES, "popularity": nullable(INT),

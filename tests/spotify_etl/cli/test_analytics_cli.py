@@ -36,6 +36,28 @@ def test_groups_diff_and_mix_commands_print_tables_and_json(stored):
     assert "Removed group trio" in _run("groups", "remove", "trio").output
 
 
+def test_diff_of_an_unknown_person_says_so_and_fails(stored):
+    result = _run("diff", "nosuchuser")
+    assert result.exit_code == 1
+    assert "Unknown person nosuchuser" in result.output and "-m spotify_etl users" in result.output
+
+
+def test_tables_name_people_the_same_way_everywhere(stored):
+    from spotify_etl.people.directory import display_names
+    from spotify_etl.storage import open_database
+
+    _run("groups", "add", "trio", *stored)
+    with open_database() as db:
+        names = display_names(db, stored)
+    mix = _run("mix", "trio").output
+    pair = _run("diff", stored[0], stored[1]).output
+    for user_id, name in names.items():
+        assert f"{name} #1" in mix or f"{name} " in mix
+        if name != user_id:  # shown by name, not by id, in the mix table and its credits
+            assert user_id not in mix
+    assert pair.startswith(f"Taste match of {names[stored[0]]} and {names[stored[1]]}")
+
+
 def test_people_outside_a_shared_group_are_not_compared(stored):
     result = _run("diff", stored[0], stored[1])
     assert result.exit_code == 1 and "share no group" in result.output
@@ -54,3 +76,11 @@ def test_demo_report_shows_match_mix_week_and_one_published_playlist(stored, mon
     assert "Taste match" in text and "Mix of demo" in text
     assert f"against {FIRST_DAY.isoformat()}" in text
     assert "1 playlist(s)" in text and "holds the newest 50-track mix: yes" in text
+    # The suggested commands work from here, and the --days one finds the earlier snapshot.
+    from spotify_etl.settings import command
+
+    span = (LAST_DAY - FIRST_DAY).days
+    suggested = command("diff", stored[0], "--days", str(span))
+    assert suggested in text
+    week = json.loads(_run(*suggested.split()[3:], "--json").output)
+    assert week["status"] == "ok"

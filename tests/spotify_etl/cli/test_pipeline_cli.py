@@ -56,3 +56,58 @@ def test_the_sandbox_command_is_the_sandbox_s_own_cli():
 def test_run_refuses_a_date_that_is_not_one():
     result = CliRunner().invoke(main, ["run", "--date", "2026-13-01"])
     assert result.exit_code == 2 and "is not a date like" in result.output
+
+
+def test_run_for_an_unknown_person_says_so_in_one_line_without_starting_airflow(data_dir):
+    database().users.insert_one({"_id": "alice", "display_name": "Alice", "status": "active"})
+    result = CliRunner().invoke(main, ["run", "--user", "nosuch", "--user", "alice"])
+    assert result.exit_code == 2
+    assert "Unknown user id(s): nosuch. List people with `" in result.output
+    assert "-m spotify_etl users`" in result.output
+    assert "Traceback" not in result.output and len(result.output.splitlines()) == 1
+
+
+
+def test_users_shows_consent_and_when_access_ends_marking_the_next_two_weeks(data_dir):
+    from datetime import timedelta
+
+    now = datetime.now(UTC)
+    database().users.insert_many([
+        {"_id": "soon", "display_name": "Soon", "status": "active",
+         "consented_at": now - timedelta(days=175),
+         "refresh_token_expires_at": now + timedelta(days=7, hours=1)},
+        {"_id": "later", "display_name": "Later", "status": "active",
+         "consented_at": now - timedelta(days=10),
+         "refresh_token_expires_at": now + timedelta(days=172)}])
+    text = CliRunner().invoke(main, ["users"]).output
+    header = text.splitlines()[0].split()
+    assert header == ["user_id", "display_name", "status", "reason", "consented",
+                      "access_ends", "last_snapshot_date"]
+    soon = next(line for line in text.splitlines() if line.startswith("soon"))
+    later = next(line for line in text.splitlines() if line.startswith("later"))
+    assert (now - timedelta(days=175)).date().isoformat() in soon
+    assert "(in 7 d: reconnect)" in soon and "reconnect" not in later
+    rows = {r["user_id"]: r for r in json.loads(CliRunner().invoke(main, ["users", "--json"]
+                                                                    ).output)}
+    assert rows["soon"]["days_left"] == 7 and rows["later"]["days_left"] == 172
+
+
+def test_users_email_keeps_a_reminder_address_encrypted_and_refuses_bad_input(data_dir,
+                                                                             monkeypatch):
+    from spotify_etl.people.tokens import TokenStore
+    from spotify_etl.settings import load_settings
+
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
+    store = TokenStore(database(), load_settings())
+    store.save_user({"id": "alice", "display_name": "Alice"},
+                    {"refresh_token": "AQ", "access_token": None, "expires_at": 0})
+    done = CliRunner().invoke(main, ["users", "--email", "alice", "alice@example.org"])
+    assert done.exit_code == 0 and "will be reminded" in done.output
+    assert "alice@example.org" not in done.output
+    assert store.contact("alice") == "alice@example.org"
+    bad = CliRunner().invoke(main, ["users", "--email", "alice", "not an address"])
+    assert bad.exit_code == 2 and "not an e-mail address" in bad.output
+    nobody = CliRunner().invoke(main, ["users", "--email", "bob", "bob@example.org"])
+    assert nobody.exit_code == 2 and "No one with the user id bob" in nobody.output
+    assert CliRunner().invoke(main, ["users", "--email", "alice", ""]).exit_code == 0
+    assert store.contact("alice") is None

@@ -52,3 +52,17 @@ def test_query_errors_are_one_line(stored_env):
     assert result.exit_code == 2 and "'limit' is not NAME=VALUE" in result.output
     result = CliRunner().invoke(main, ["query", "top_list", "-p", "kind=albums"])
     assert result.exit_code == 2 and "kind must be one of artists, tracks" in result.output
+
+
+def test_new_in_top10_warns_when_the_earlier_snapshot_is_missing_and_says_what_works(
+        stored_env, dataset):
+    from analyst_data import DAYS
+
+    span = (DAYS[-1] - DAYS[0]).days
+    fine = CliRunner().invoke(main, ["query", "new_in_top10", "-p", f"days={span}"])
+    assert fine.exit_code == 0 and "Warning" not in fine.output
+    missing = CliRunner().invoke(main, ["query", "new_in_top10", "-p", "days=30"])
+    assert missing.exit_code == 0
+    assert "Warning: no snapshot of" in missing.output
+    assert "every artist in their top 10 counts as new" in missing.output
+    assert f"Their earliest snapshot is {DAYS[0]}: try -p days={span}." in missing.output

@@ -1,5 +1,6 @@
-"""`make airflow` in a real browser: Airflow standalone on a free port, the sandbox as Spotify,
-headless Chromium logs in, finds the daily snapshot DAG, a run is triggered and succeeds.
+"""`make airflow` for real: Airflow on a free port, the sandbox as Spotify; it listens on
+loopback only and keeps its admin password out of the log; headless Chromium logs in, finds the
+daily snapshot DAG, a run is triggered, succeeds, and its task logs can be read.
 
 Slow (about two to three minutes on two cores): it starts every Airflow component for real.
 Saves a screenshot of the successful run under the test's tmp directory; with
@@ -24,12 +25,7 @@ DOCS_SCREENSHOT = PROJECT_ROOT / "docs" / "images" / "airflow-ui.png"
 DAG_ID = "spotify_daily_snapshot"
 RUN_TIMEOUT = 360  # seconds for the triggered run to finish
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.timeout(900),
-    needs_chromium,
-]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 
 def _free_port() -> int:
@@ -38,27 +34,74 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def airflow(tmp_path, monkeypatch):
-    """Airflow standalone with its own home and data directory, sandbox people connected."""
-    # The sandbox settings are written into this process's environment: restore them after.
-    for name in ("SPOTIFY_API_BASE_URL", "SPOTIFY_ACCOUNTS_BASE_URL", "SPOTIFY_CLIENT_ID",
-                 "SPOTIFY_CLIENT_SECRET", "SPOTIFY_ETL_FERNET_KEY"):
-        monkeypatch.setenv(name, "")
-    for name in ("MONGODB_URI", "AIRFLOW_CONN_MONGO_DEFAULT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SPOTIFY_ETL_DATA_DIR", str(tmp_path / "data"))
-    local = LocalAirflow(port=_free_port(), home=tmp_path / "airflow-home", sandbox=True, people=3)
-    started = time.monotonic()
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory):
+    """Airflow with its own home and data directory, sandbox people connected (one per module)."""
+    root = tmp_path_factory.mktemp("make-airflow")
+    with pytest.MonkeyPatch.context() as patch:
+        # The sandbox settings are written into this process's environment: restore them after.
+        for name in ("SPOTIFY_API_BASE_URL", "SPOTIFY_ACCOUNTS_BASE_URL", "SPOTIFY_CLIENT_ID",
+                     "SPOTIFY_CLIENT_SECRET", "SPOTIFY_ETL_FERNET_KEY"):
+            patch.setenv(name, "")
+        for name in ("MONGODB_URI", "AIRFLOW_CONN_MONGO_DEFAULT"):
+            patch.delenv(name, raising=False)
+        patch.setenv("SPOTIFY_ETL_DATA_DIR", str(root / "data"))
+        # Free ports for the log servers too, so that another Airflow on this machine is fine.
+        patch.setenv("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", str(_free_port()))
+        patch.setenv("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT", str(_free_port()))
+        local = LocalAirflow(port=_free_port(), home=root / "airflow-home", sandbox=True,
+                             people=3)
+        started = time.monotonic()
+        try:
+            local.start(timeout=300)
+            print(f"Airflow healthy after {time.monotonic() - started:.0f} s")
+            yield local
+        finally:
+            stopping = time.monotonic()
+            local.stop()
+            print(f"Airflow stopped in {time.monotonic() - stopping:.0f} s")
+        assert local.process is None
+
+
+def _listening(pids: set[int]) -> list[tuple[str, int]]:
+    import psutil
+
+    return sorted({(c.laddr.ip, c.laddr.port) for c in psutil.net_connections(kind="inet")
+                   if c.status == psutil.CONN_LISTEN and c.pid in pids})
+
+
+def _group(airflow: LocalAirflow) -> set[int]:
+    """Every process `make airflow` started (each component leads a process group)."""
+    import psutil
+
+    leaders = {child.pid for child in airflow.processes.values()}
+    return {p.pid for p in psutil.process_iter(["pid"]) if _pgid(p.pid) in leaders}
+
+
+def _pgid(pid: int) -> int | None:
     try:
-        local.start(timeout=300)
-        print(f"Airflow healthy after {time.monotonic() - started:.0f} s")
-        yield local
-    finally:
-        stopping = time.monotonic()
-        local.stop()
-        print(f"Airflow stopped in {time.monotonic() - stopping:.0f} s")
-    assert local.process is None
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def test_make_airflow_listens_on_loopback_only(airflow):
+    sockets = _listening(_group(airflow))
+    ports = {port for _, port in sockets}
+    assert airflow.port in ports
+    assert {int(os.environ["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]),
+            int(os.environ["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"])} <= ports
+    assert all(ip in ("127.0.0.1", "::1") for ip, _ in sockets), sockets
+
+
+def test_the_admin_password_is_owner_only_and_never_in_the_log(airflow):
+    password = airflow.password()
+    assert password and len(password) >= 16
+    assert airflow.password_path.stat().st_mode & 0o777 == 0o600
+    assert airflow.log_path.stat().st_mode & 0o077 == 0
+    log = airflow.log_path.read_text(errors="replace")
+    assert "scheduler" in log and "api-server" in log  # the components' output is there
+    assert password not in log
 
 
 def _log_in(browser, airflow: LocalAirflow) -> None:
@@ -92,6 +135,8 @@ def _wait_for_run(airflow: LocalAirflow, headers: dict, run_id: str) -> dict:
                 + airflow.log_tail())
 
 
+@pytest.mark.browser
+@needs_chromium
 def test_the_ui_shows_a_triggered_snapshot_run_succeed(airflow, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as until
@@ -125,6 +170,10 @@ def test_the_ui_shows_a_triggered_snapshot_run_succeed(airflow, browser, tmp_pat
     assert states[("summarize", -1)] == "success"
     assert any(task_id == "snapshot_batch" and state == "success"
                for (task_id, _), state in states.items())
+    log = requests.get(f"{airflow.url}/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/"
+                       "summarize/logs/1", headers={**headers, "Accept": "application/json"},
+                       timeout=30)
+    assert log.status_code == 200 and "Snapshot" in log.text, log.text[:2000]
 
     # The run's page in the UI shows it succeeded; keep a picture of it for the docs.
     browser.get(f"{airflow.url}/dags/{DAG_ID}/runs/{run_id}")

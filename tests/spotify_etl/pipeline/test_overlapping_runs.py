@@ -34,6 +34,9 @@ def _connect(sandbox, data_dir, monkeypatch) -> list[str]:
     """A fresh store with four sandbox people connected to `sandbox` (rotation on)."""
     use_embedded_store(monkeypatch, data_dir, Fernet.generate_key().decode())
     use_sandbox(monkeypatch, sandbox.url)
+    # Spotify stopped rotating in June 2026; overlapping runs must survive it should it resume.
+    requests.post(f"{sandbox.url}/__sandbox/faults", json={"rotate_refresh_tokens": {"every": 3}},
+                  timeout=10).raise_for_status()
     ids = [u.id for u in sandbox.world.users[1:5]]
     answer = requests.post(f"{sandbox.url}/__sandbox/authorize", json={"user_ids": ids},
                            timeout=10).json()["users"]

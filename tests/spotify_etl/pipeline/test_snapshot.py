@@ -143,7 +143,8 @@ def test_expired_access_tokens_are_refreshed_once(sandbox, people):
 
 
 def test_rotated_refresh_tokens_keep_working_over_many_runs(sandbox, people):
-    for offset in range(5):  # the sandbox rotates a refresh token every third refresh
+    fault(sandbox, rotate_refresh_tokens={"every": 3})  # Spotify's rotation before June 2026
+    for offset in range(5):
         day = DAY + timedelta(days=offset)
         fault(sandbox, expire_access_tokens=True)
         assert loaded(snapshot_batch(people[:1], day, run_id=f"r{offset}")["by_status"]) == 1
@@ -253,3 +254,25 @@ def test_a_batch_opens_the_store_once_for_all_its_people(sandbox, people, monkey
     summary = snapshot_batch(people, DAY, run_id="once")
     assert loaded(summary["by_status"]) == 3 == sum(summary["by_status"].values())
     assert len(opened) == 1
+
+
+def test_the_access_expiry_check_logs_each_person_and_never_fails_the_summary(data_dir, caplog,
+                                                                             monkeypatch):
+    from datetime import UTC, datetime
+
+    from spotify_etl.pipeline.snapshot import access_expiry_check
+
+    monkeypatch.delenv("AIRFLOW__SMTP__SMTP_HOST", raising=False)
+    database().users.insert_one({
+        "_id": "ada", "display_name": "Ada", "status": "active",
+        "consented_at": datetime(2026, 5, 20, tzinfo=UTC),
+        "refresh_token_expires_at": datetime(2026, 11, 18, tzinfo=UTC)})
+    caplog.set_level("WARNING", logger="spotify_etl")
+    result = access_expiry_check(today=date(2026, 11, 10))
+    assert [(p["user_id"], p["days_left"]) for p in result["access_ending"]] == [("ada", 8)]
+    assert result["reminded"] == []
+    assert "Spotify access of Ada (ada) ends in 8 days (2026-11-18" in caplog.text
+    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
+    assert access_expiry_check(today=date(2026, 11, 10)) == {"access_ending": [],
+                                                             "reminded": []}
+    assert "The access expiry check failed" in caplog.text

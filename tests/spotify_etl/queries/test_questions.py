@@ -30,6 +30,8 @@ def items_frame(store):
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_every_query_runs_and_returns_rows(store, dataset, name):
     params = someone_sharing(store, dataset) if name == "shares_my_number_one" else {}
+    if name == "access_ending":  # the dataset's people consented today: look six months on
+        params = {"days": 200}
     rows = run_query(store, name, **params)
     assert rows, f"{name} returned nothing on demo data"
     assert all(set(QUERIES[name].columns) & set(row) for row in rows)
@@ -212,3 +214,31 @@ def test_snippets_render_dates_for_each_shell():
             '$lt: ISODate("2026-11-21T00:00:00Z")}') in mongosh(spec)
     assert '"$gte": datetime(2026, 11, 14, tzinfo=UTC)' in pymongo_code(spec)
     assert date.fromisoformat(QUERIES["top_list"].params[-1].example)
+
+
+def test_access_ending_lists_active_people_within_the_days_soonest_first(data_dir):
+    from datetime import UTC, datetime
+
+    from spotify_etl.queries.questions import QueryError
+    from spotify_etl.storage import database
+
+    db = database()
+    db.users.insert_many([
+        {"_id": "soon", "status": "active", "display_name": "Soon",
+         "consented_at": datetime(2026, 11, 10, tzinfo=UTC),
+         "refresh_token_expires_at": datetime(2027, 5, 11, 9, tzinfo=UTC)},
+        {"_id": "sooner", "status": "active", "display_name": None,
+         "consented_at": datetime(2026, 11, 1, tzinfo=UTC),
+         "refresh_token_expires_at": datetime(2027, 5, 2, tzinfo=UTC)},
+        {"_id": "later", "status": "active", "refresh_token_expires_at":
+            datetime(2027, 6, 1, tzinfo=UTC)},
+        {"_id": "marked", "status": "needs_reauth", "refresh_token_expires_at":
+            datetime(2027, 5, 3, tzinfo=UTC)},
+    ])
+    rows = run_query(db, "access_ending", today="2027-04-27")
+    assert [r["_id"] for r in rows] == ["sooner", "soon"]
+    assert rows[0]["consented_at"].date().isoformat() == "2026-11-01"
+    assert [r["_id"] for r in run_query(db, "access_ending", today="2027-04-27", days=5)] == [
+        "sooner"]
+    with pytest.raises(QueryError, match="today must be a date"):
+        run_query(db, "access_ending", today="next week")
