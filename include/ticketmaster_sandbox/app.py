@@ -153,7 +153,7 @@ def create_app(world: ConcertWorld, gateway: Gateway) -> Flask:
         if refusal == "quota":
             gateway.count(endpoint, refused="429 quota")
             return _json(shapes.fault("Rate limit quota violation. Quota limit  exceeded. "
-                                      "Identifier : " + key[:4] + "…",
+                                      "Identifier : " + key,  # the key, as Ticketmaster does
                                       "policies.ratelimit.QuotaViolation"), 429)
         status = gateway.take_server_error()
         if status:

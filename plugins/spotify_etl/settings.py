@@ -12,6 +12,7 @@ from pathlib import Path
 
 SPOTIFY_API_BASE_URL = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS_BASE_URL = "https://accounts.spotify.com"
+TICKETMASTER_API_BASE_URL = "https://app.ticketmaster.com/discovery/v2/"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,6 +29,16 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,12 @@ class Settings:
     artist_refresh_days: int = 30
     taste_twins: bool = True
     taste_twins_k: int = 10
+    # concerts (docs/concerts.md): Ticketmaster Discovery v2, or anything that answers like it
+    ticketmaster_api_key: str | None = field(default=None, repr=False)
+    ticketmaster_api_base_url: str = TICKETMASTER_API_BASE_URL
+    ticketmaster_requests_per_second: float = 4.0  # Ticketmaster allows 5
+    concerts_horizon_days: int = 365
+    concerts_attraction_refresh_days: int = 30
 
     @property
     def token_url(self) -> str:
@@ -85,4 +102,14 @@ def load_settings() -> Settings:
         taste_twins=(_env("SPOTIFY_ETL_TASTE_TWINS", "on").lower()
                      not in ("off", "0", "false", "no")),
         taste_twins_k=_int("SPOTIFY_ETL_TASTE_TWINS_K", 10),
+        ticketmaster_api_key=_env("TICKETMASTER_API_KEY"),
+        ticketmaster_api_base_url=_base_url(_env("TICKETMASTER_API_BASE_URL",
+                                                 TICKETMASTER_API_BASE_URL)),
+        ticketmaster_requests_per_second=_float("TICKETMASTER_REQUESTS_PER_SECOND", 4.0),
+        concerts_horizon_days=_int("SPOTIFY_ETL_CONCERTS_HORIZON_DAYS", 365),
+        concerts_attraction_refresh_days=_int("SPOTIFY_ETL_CONCERTS_ATTRACTION_REFRESH_DAYS", 30),
     )
+
+
+def _base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

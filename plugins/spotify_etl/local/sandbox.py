@@ -27,19 +27,21 @@ READY_PREFIX = "Spotify sandbox listening on "
 class SandboxProcess:
     """The sandbox as a child process (`python -m spotify_sandbox`) on a free loopback port."""
 
+    module, ready_prefix, default_args = "spotify_sandbox", READY_PREFIX, DEFAULT_ARGS
+
     def __init__(self, *args: str) -> None:
-        self.args = args or DEFAULT_ARGS
+        self.args = args or self.default_args
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def __enter__(self) -> SandboxProcess:
-        command = [sys.executable, "-m", "spotify_sandbox", "--port", "0", *self.args]
+        command = [sys.executable, "-m", self.module, "--port", "0", *self.args]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()
-        if not line.startswith(READY_PREFIX):
+        if not line.startswith(self.ready_prefix):
             self.process.kill()
             raise RuntimeError(f"The sandbox did not start (it said {line!r})")
-        self.url = line[len(READY_PREFIX):]
+        self.url = line[len(self.ready_prefix):]
         return self
 
     def __exit__(self, *exc: object) -> None:
