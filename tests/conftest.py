@@ -81,3 +81,22 @@ def stored(snapshots, tmp_path, monkeypatch):
     use_copy_of_store(monkeypatch, snapshots["data_dir"], tmp_path / "data", snapshots["key"])
     monkeypatch.delenv("SPOTIFY_ETL_TASTE_TWINS", raising=False)
     return list(snapshots["people"])
+
+
+@pytest.fixture(scope="session")
+def ticketmaster():
+    """A Ticketmaster sandbox of the same seed as the snapshots (no spike arrest), shared."""
+    from ticketmaster_sandbox import TicketmasterSandboxServer
+
+    with TicketmasterSandboxServer(port=0, seed=42, rate_per_second=0) as srv:
+        yield srv
+
+
+@pytest.fixture
+def concerts_env(stored, ticketmaster, monkeypatch):
+    """The three people's snapshots, with concerts from the Ticketmaster sandbox (fresh day)."""
+    from concert_env import fresh_gateway, use_ticketmaster
+
+    fresh_gateway(ticketmaster)
+    use_ticketmaster(monkeypatch, ticketmaster.url)
+    return stored
