@@ -197,9 +197,10 @@ def create_app(world: ConcertWorld, gateway: Gateway) -> Flask:
             wanted = {world.attraction_by_id[a].index
                       for a in request.args["attractionId"].split(",")
                       if a in world.attraction_by_id}
-        found = [] if music is False or wanted == set() else world.events(
-            (start - dt.timedelta(days=1)).date(), (end + dt.timedelta(days=1)).date(), wanted)
         distances = world.distances_km(*point) if point else None
+        found = [] if music is False or wanted == set() else world.events(
+            (start - dt.timedelta(days=1)).date(), (end + dt.timedelta(days=1)).date(), wanted,
+            None if distances is None else distances <= radius_km)
         venue_index = {v.id: i for i, v in enumerate(VENUES)}
         matched = []
         for e in found:

@@ -176,9 +176,10 @@ class ConcertWorld:
         return {"headliner": headliner, "support": support, "day": day, "venue": venue,
                 "start": start, "status": status, "tour": tour}
 
-    def events(self, first: dt.date, last: dt.date, attractions: set[int] | None = None
-               ) -> list[Event]:
-        """Return the concerts with a local date in [first, last], optionally of attractions."""
+    def events(self, first: dt.date, last: dt.date, attractions: set[int] | None = None,
+               venues: np.ndarray | None = None) -> list[Event]:
+        """Return the concerts with a local date in [first, last], optionally of attractions
+        and at venues (a boolean mask over VENUES)."""
         found: list[Event] = []
         for number in range((first.toordinal() - EPOCH) // BLOCK_DAYS,
                             (last.toordinal() - EPOCH) // BLOCK_DAYS + 1):
@@ -189,6 +190,8 @@ class ConcertWorld:
             if attractions is not None:
                 wanted = np.fromiter(attractions, dtype=np.int64, count=len(attractions))
                 rows &= np.isin(b["headliner"], wanted) | np.isin(b["support"], wanted)
+            if venues is not None:
+                rows &= venues[b["venue"]]
             for row in np.flatnonzero(rows).tolist():
                 found.append(self._event(number, row, b))
         return sorted(found, key=Event.sort_key)
