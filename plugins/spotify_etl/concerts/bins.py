@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from spotify_etl.concerts.parameters import BinsQuery
     from spotify_etl.concerts.similarity import SimilarityModel
 
-MERGE_AT = 0.25
+MERGE_AT = 0.35
 CANCELED = ("canceled", "cancelled")
 
 
@@ -54,8 +54,9 @@ def choose_artists(top: Sequence[Mapping[str, Any]], model: SimilarityModel, top
                 "why": []})
             entry["similar_to"].append({"artist_id": seed, "name": chosen[seed]["name"],
                                         "score": similar["score"]})
-            best = max(entry["similar_to"], key=lambda s: (s["score"], -tops.index(s["artist_id"])))
-            entry["seed"] = best["artist_id"]
+            # The most alike top artist first: it is the one the artist goes with.
+            entry["similar_to"].sort(key=lambda s: (-s["score"], tops.index(s["artist_id"])))
+            entry["seed"] = entry["similar_to"][0]["artist_id"]
             entry["why"] = [f"similar to {s['name']} ({s['score']:.2f})" for s in entry["similar_to"]]
     return list(chosen.values())
 

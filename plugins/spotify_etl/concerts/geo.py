@@ -18,6 +18,11 @@ class Point:
     def as_dict(self) -> dict[str, float]:
         return {"latitude": self.latitude, "longitude": self.longitude}
 
+    def __str__(self) -> str:
+        """Write "LAT,LON" with up to 4 decimals (about 10 m), as --near takes it."""
+        return ",".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in (self.latitude,
+                                                                    self.longitude))
+
 
 def great_circle_km(a: Point, b: Point) -> float:
     """Return the great-circle (haversine) distance between two points, in km."""

@@ -113,8 +113,7 @@ def person_bins(db: Database, user_id: str, query: BinsQuery, *, settings: Setti
     if not answer["bins"]:
         answer["message"] = (
             f"No concerts of your artists or artists like them within {query.radius_km:g} km of "
-            f"{query.point.latitude:g},{query.point.longitude:g} between {query.date_begin} and "
-            f"{query.date_end}.")
+            f"{query.point} between {query.date_begin} and {query.date_end}.")
     missing = result["summary"]["artists_not_looked_up"]
     if missing:
         answer["note"] = (f"{missing} of {len(chosen)} artists have no concert lookup yet (the "

@@ -94,7 +94,7 @@ def test_one_person_alone_still_gets_similar_artists_from_genres(concerts_env):
 
 
 def test_bins_merge_alike_artists_and_are_named_by_their_dominant_genres():
-    genres = {"r1": ["indie rock", "shoegaze"], "r2": ["indie rock", "dream pop"],
+    genres = {"r1": ["indie rock", "shoegaze"], "r2": ["indie rock", "shoegaze", "dream pop"],
               "r3": ["shoegaze", "indie rock"], "t1": ["techno"], "t2": ["techno", "house"],
               "j1": []}
     names = {a: a.upper() for a in genres}
@@ -103,10 +103,13 @@ def test_bins_merge_alike_artists_and_are_named_by_their_dominant_genres():
            for r, a in enumerate(["r1", "t1", "r2", "j1"], start=1)]
     chosen = choose_artists(top, model, top_artists=4, related_artists=1)
     by_id = {c["artist_id"]: c for c in chosen}
-    # G(r1, r3) = (2/3 + 3/4) / 2 = 0.71; G(r2, r3) = (1/4 + 2/6) / 2 = 0.29
-    assert by_id["r3"]["why"] == ["similar to R1 (0.71)", "similar to R2 (0.29)"]
+    # G(r1, r3) = (2/3 + 3/4) / 2 = 0.71; G(r2, r3) = (2/4 + 3/6) / 2 = 0.5
+    assert by_id["r3"]["why"] == ["similar to R1 (0.71)", "similar to R2 (0.50)"]
     assert by_id["r3"]["seed"] == "r1" and by_id["t2"]["seed"] == "t1"
     groups = group(model, chosen)
     assert groups == [["r1", "r3", "r2"], ["t1", "t2"], ["j1"]]
     labels = [label([by_id[a] for a in g])[0] for g in groups]
     assert labels == ["indie rock / shoegaze", "techno / house", "J1 and similar"]
+    # G(t1, r*) = 0: the techno bin stays apart; a weaker link than MERGE_AT keeps bins apart too
+    apart = SimilarityModel({}, {**genres, "r2": ["indie rock", "dream pop"]}, names)
+    assert group(apart, choose_artists(top, apart, 4, 1))[0] == ["r1", "r3"]
