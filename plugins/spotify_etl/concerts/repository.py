@@ -111,14 +111,17 @@ def save_lookup(db: Database, provider: str, artist_id: str, day: date,
     Concerts first: a run stopped between the two leaves no lookup pointing at nothing, and
     the next run simply fetches the artist again.
     """
+    from pymongo import UpdateOne
+
     now = datetime.now(UTC)
-    for concert in concerts:
-        db.concerts.update_one(
+    if concerts:  # one bulk write per artist: one round trip, one commit
+        db.concerts.bulk_write([UpdateOne(
             {"_id": document_id(provider, concert["event_id"])},
             {"$set": {**concert, "provider": provider, "last_seen_date": day.isoformat(),
                       "updated_at": now},
              "$setOnInsert": {"first_seen_date": day.isoformat()},
-             "$addToSet": {"artist_ids": artist_id}}, upsert=True)
+             "$addToSet": {"artist_ids": artist_id}}, upsert=True) for concert in concerts],
+            ordered=False)
     db.concert_lookups.replace_one(
         {"_id": document_id(provider, artist_id, day)},
         {"provider": provider, "artist_id": artist_id, "day": day.isoformat(),
