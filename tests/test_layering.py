@@ -20,7 +20,7 @@ def _lint(root: Path) -> subprocess.CompletedProcess:
 
 
 def _copy_project(target: Path) -> Path:
-    for name in ("plugins", "include", "auth_server", "dags"):
+    for name in ("plugins", "include", "auth_server", "api_server", "dags"):
         shutil.copytree(ROOT / name, target / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
@@ -48,3 +48,12 @@ def test_the_core_importing_the_sandbox_fails_the_check(tmp_path):
     client.write_text(client.read_text() + "\nimport spotify_sandbox  # noqa\n")
     done = _lint(root)
     assert done.returncode != 0 and "spotify_etl.spotify.client -> spotify_sandbox" in done.stdout
+
+
+def test_concerts_reaching_into_analytics_beyond_top_lists_fails_the_check(tmp_path):
+    root = _copy_project(tmp_path)
+    bins = root / "plugins/spotify_etl/concerts/bins.py"
+    bins.write_text(bins.read_text() + "\nfrom spotify_etl.analytics import taste_match  # noqa\n")
+    done = _lint(root)
+    assert done.returncode != 0
+    assert "spotify_etl.concerts.bins -> spotify_etl.analytics.taste_match" in done.stdout

@@ -2,7 +2,7 @@
 
 Saving a home is the opt-in for the daily refresh; removing it (or delete-me, which removes
 every document with the person's `user_id`) opts out. A home is personal: analysts do not get
-this collection (docker/mongo/create-users.js).
+this collection, nor `concert_bins`, which are for a place too (docker/mongo/create-users.js).
 """
 
 from __future__ import annotations
