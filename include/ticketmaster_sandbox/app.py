@@ -40,17 +40,11 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _int(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
+    raw = request.args.get(name) or str(default)
+    if not raw.isdigit():  # also refuses negative numbers
         raise DiscoveryError(400, "DIS1015", f"Request failed: Wrong value for parameter "
-                                             f"'{name}': '{raw}'") from None
-    if value < 0:
-        raise DiscoveryError(400, "DIS1015", f"Request failed: '{name}' must not be negative")
-    return value
+                                             f"'{name}': '{raw}'")
+    return int(raw)
 
 
 def _paging() -> tuple[int, int]:

@@ -6,9 +6,7 @@ the pipeline.
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 import click
 
@@ -46,12 +44,5 @@ def main(host: str, port: int, seed: int, api_key: str, quota: int, rate: float)
     click.echo("  a local stand-in for Ticketmaster, not Ticketmaster: the concerts are "
                "synthetic. Ctrl-C stops it.")
     sys.stdout.flush()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
+    server.run_until_signal()
     click.echo("Ticketmaster sandbox stopped.")
