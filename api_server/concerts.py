@@ -47,7 +47,7 @@ def bins(request: Request, person: str = Depends(current_person),
             latitude=latitude if latitude is not None else home.get("latitude"),
             longitude=longitude if longitude is not None else home.get("longitude"),
             date_begin=date_begin, date_end=date_end,
-            radius=radius or home.get("radius_km") or DEFAULT_RADIUS_KM,
+            radius=radius if radius is not None else home.get("radius_km") or DEFAULT_RADIUS_KM,
             top_artists=top_artists, related_artists=related_artists, time_range=time_range,
             today=today, horizon_days=state.settings.concerts_horizon_days)
         model = state.model(db)

@@ -65,6 +65,7 @@ def concerts(user: str, near: Any, date_begin: str | None, date_end: str | None,
     from spotify_etl.concerts import places, render, service
     from spotify_etl.concerts.geo import Point
     from spotify_etl.concerts.parameters import ParameterError, bins_query
+    from spotify_etl.concerts.provider import ProviderError
     from spotify_etl.people.directory import display_names
     from spotify_etl.settings import load_settings
     from spotify_etl.storage import open_database
@@ -84,7 +85,8 @@ def concerts(user: str, near: Any, date_begin: str | None, date_end: str | None,
                       f"spotify_etl concerts-home {user} LAT,LON")
             query = bins_query(latitude=point.latitude, longitude=point.longitude,
                                date_begin=date_begin, date_end=date_end,
-                               radius=radius or home.get("radius_km") or DEFAULT_RADIUS_KM,
+                               radius=radius if radius is not None
+                               else home.get("radius_km") or DEFAULT_RADIUS_KM,
                                top_artists=top_artists, related_artists=related_artists,
                                time_range=time_range, today=today,
                                horizon_days=settings.concerts_horizon_days)
@@ -93,7 +95,7 @@ def concerts(user: str, near: Any, date_begin: str | None, date_end: str | None,
             name = display_names(db, [user])[user]
     except ParameterError as error:
         raise click.BadParameter(str(error), param_hint=f"'{OPTION_OF[error.parameter]}'")
-    except LookupError as error:
+    except (LookupError, ProviderError) as error:
         _fail(str(error))
     if as_json:
         _dump(answer)

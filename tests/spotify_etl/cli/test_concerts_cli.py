@@ -39,8 +39,9 @@ def test_bad_dates_and_places_name_the_option(concerts_env):
     assert lost.exit_code == 2 and "latitude must be between -90 and 90" in lost.output
     nowhere = _run("concerts", person)
     assert nowhere.exit_code == 1 and "concerts-home" in nowhere.output
-    huge = _run("concerts", person, "--near", "52.52,13.405", "--radius", "10000")
-    assert huge.exit_code == 2 and "'--radius'" in huge.output
+    for radius in ("10000", "0"):
+        refused = _run("concerts", person, "--near", "52.52,13.405", "--radius", radius)
+        assert refused.exit_code == 2 and "'--radius'" in refused.output
 
 
 def test_a_saved_home_is_used_and_removed(concerts_env):
@@ -66,3 +67,10 @@ def test_similar_artists_and_tokens(concerts_env):
     token = _run("api-token", person).output.strip()
     assert token.startswith("se_") and len(token) > 30
     assert _run("api-token", "nobody").exit_code == 1
+
+
+def test_a_refused_key_is_a_clear_message_without_the_key(concerts_env, monkeypatch):
+    monkeypatch.setenv("TICKETMASTER_API_KEY", "wrong-key-5f2a9c")
+    refused = _run("concerts", concerts_env[2], "--near", "52.52,13.405")
+    assert refused.exit_code == 1 and "refused the API key (TICKETMASTER_API_KEY)" in refused.output
+    assert "wrong-key-5f2a9c" not in refused.output
