@@ -114,14 +114,23 @@ def save_lookup(db: Database, provider: str, artist_id: str, day: date,
     from pymongo import UpdateOne
 
     now = datetime.now(UTC)
-    if concerts:  # one bulk write per artist: one round trip, one commit
-        db.concerts.bulk_write([UpdateOne(
-            {"_id": document_id(provider, concert["event_id"])},
-            {"$set": {**concert, "provider": provider, "last_seen_date": day.isoformat(),
-                      "updated_at": now},
-             "$setOnInsert": {"first_seen_date": day.isoformat()},
-             "$addToSet": {"artist_ids": artist_id}}, upsert=True) for concert in concerts],
-            ordered=False)
+    keys = [document_id(provider, concert["event_id"]) for concert in concerts]
+    stored = {found["_id"]: found for found in db.concerts.find({"_id": {"$in": keys}})} \
+        if keys else {}
+    writes = []
+    for key, concert in zip(keys, concerts):
+        before = stored.get(key)
+        update: dict[str, Any] = {"$addToSet": {"artist_ids": artist_id}}
+        if before is None:
+            update["$setOnInsert"] = {**concert, "provider": provider,
+                                      "first_seen_date": day.isoformat(), "updated_at": now}
+        elif any(before.get(field) != value for field, value in concert.items()):
+            update["$set"] = {**concert, "updated_at": now}  # rescheduled, moved, renamed...
+        elif artist_id in (before.get("artist_ids") or ()):
+            continue  # nothing new: no write (most concerts, most days)
+        writes.append(UpdateOne({"_id": key}, update, upsert=True))
+    if writes:  # one bulk write per artist: one round trip, one commit
+        db.concerts.bulk_write(writes, ordered=False)
     db.concert_lookups.replace_one(
         {"_id": document_id(provider, artist_id, day)},
         {"provider": provider, "artist_id": artist_id, "day": day.isoformat(),

@@ -135,3 +135,36 @@ def test_lookups_go_stale_and_matches_are_looked_up_again_after_a_month(concerts
                                settings)
     # Events every day; which performer the artist is, again after 30 days.
     assert again.requests == requests and again.fetched == 1
+
+
+def test_a_rescheduled_concert_is_updated_and_an_unchanged_one_left_alone(data_dir):
+    from datetime import date
+
+    from spotify_etl.concerts.provider import ArtistMatch
+    from spotify_etl.concerts.ticketmaster import parse_event
+    from ticketmaster_payloads import RADIOHEAD, attraction, event
+
+    performer = attraction("K8vZ9171ob7", "Radiohead", RADIOHEAD)
+    match = ArtistMatch("K8vZ9171ob7", "Radiohead", "spotify_link")
+
+    def concerts(second_date: str) -> list:
+        return [parse_event(event("G5vYZ9YBk7oUU", venue="Roundhouse", local_date="2026-12-12",
+                                  local_time="19:30:00", date_time="2026-12-12T19:30:00Z",
+                                  performers=[performer])),
+                parse_event(event("G5vZZ1A7Gkd2U", venue="Roundhouse", local_date=second_date,
+                                  local_time="20:00:00", date_time=f"{second_date}T20:00:00Z",
+                                  performers=[performer], status="rescheduled"))]
+
+    with open_database() as db:
+        repository.save_lookup(db, "ticketmaster", RADIOHEAD, date(2026, 12, 1), match,
+                               concerts("2026-12-13"), True, 1)
+        first = {d["_id"]: d for d in db.concerts.find()}
+        repository.save_lookup(db, "ticketmaster", RADIOHEAD, date(2026, 12, 2), match,
+                               concerts("2026-12-20"), True, 1)
+        second = {d["_id"]: d for d in db.concerts.find()}
+    same, moved = "ticketmaster|G5vYZ9YBk7oUU", "ticketmaster|G5vZZ1A7Gkd2U"
+    assert second[same] == first[same]  # nothing new: not written again
+    assert second[moved]["local_date"] == "2026-12-20" != first[moved]["local_date"]
+    assert second[moved]["first_seen_date"] == "2026-12-01"
+    assert second[moved]["updated_at"] > first[moved]["updated_at"]
+    assert second[moved]["artist_ids"] == [RADIOHEAD]
