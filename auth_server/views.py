@@ -1,4 +1,4 @@
-"""The pages: connect, callback, status, reconnect, delete, health.
+"""The pages: connect, callback, status, reconnect, delete, API token, health.
 
 Each view is short: Spotify conversations are in `spotify.py`, protections in `security.py`,
 storage in `spotify_etl` (the token store, `people.deletion.delete_user`). No view ever puts a token in a
@@ -20,6 +20,7 @@ from auth_server.security import (consume_state, remember_state, require_same_si
                                   same_secret, well_formed)
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
 from spotify_etl.constants import ACCESS_WARNING_DAYS, DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
+from spotify_etl.people.api_tokens import issue_token
 from spotify_etl.people.deletion import delete_user
 from spotify_etl.people.directory import list_users
 from spotify_etl.people.expiry import access_dates
@@ -214,6 +215,20 @@ def delete(user_id: str) -> Response | str:
                            removed=sum(removed.values()))
 
 
+def api_token(user_id: str) -> Response | str:
+    """Issue an API token for the person who just logged in (same-site POST); show it once."""
+    require_same_site_post()
+    if not _is_verified(user_id):
+        abort(403, description="Log in with Spotify as this person first, then create a token.")
+    with open_database(config().settings) as db:
+        try:
+            token = issue_token(db, user_id, label="authorization helper")
+        except LookupError:
+            abort(404, description="No one with this id is connected.")
+    log.info("API token issued for %s", user_id)
+    return render_template("api_token.html", user_id=user_id, token=token)
+
+
 def healthz() -> tuple[Response, int]:
     """Report liveness and whether the store answers (JSON, no secrets)."""
     cfg = config()
@@ -240,4 +255,5 @@ def register_views(app: Flask, *, callback_path: str) -> None:
     app.add_url_rule("/people/<user_id>/delete", "confirm_delete", confirm_delete,
                      methods=["GET"])
     app.add_url_rule("/people/<user_id>/delete", "delete", delete, methods=["POST"])
+    app.add_url_rule("/people/<user_id>/api-token", "api_token", api_token, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", healthz)

@@ -114,3 +114,22 @@ def smtp_inbox(monkeypatch):
         yield received
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def ticketmaster():
+    """A Ticketmaster sandbox of the same seed as the snapshots (no spike arrest), shared."""
+    from ticketmaster_sandbox import TicketmasterSandboxServer
+
+    with TicketmasterSandboxServer(port=0, seed=42, rate_per_second=0) as srv:
+        yield srv
+
+
+@pytest.fixture
+def concerts_env(stored, ticketmaster, monkeypatch):
+    """The three people's snapshots, with concerts from the Ticketmaster sandbox (fresh day)."""
+    from concert_env import fresh_gateway, use_ticketmaster
+
+    fresh_gateway(ticketmaster)
+    use_ticketmaster(monkeypatch, ticketmaster.url)
+    return stored

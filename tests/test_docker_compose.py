@@ -205,7 +205,8 @@ def test_mongodb_users_analyst_reads_everything_but_tokens(tmp_path):
     script = PROJECT_ROOT / "docker/mongo/create-users.js"
     runner = tmp_path / "run.js"
     runner.write_text(FAKE_MONGOSH % {
-        "existing": json.dumps(["users", "tokens", "top_items", "system.views", "new_view"]),
+        "existing": json.dumps(["users", "tokens", "top_items", "system.views", "new_view",
+                                "api_tokens", "concert_places", "concert_bins", "concerts"]),
         "script": json.dumps(str(script))})
     done = subprocess.run(["node", str(runner)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -215,6 +216,8 @@ def test_mongodb_users_analyst_reads_everything_but_tokens(tmp_path):
     readable = {p["resource"]["collection"] for p in role["privileges"]
                 if "find" in p["actions"]}
     assert "tokens" not in readable
+    assert not {"api_tokens", "concert_places", "concert_bins"} & readable  # hashes, homes
+    assert "concerts" in readable
     assert {"users", "top_items", "plays", "runs", "new_view", "artist_leaderboard"} <= readable
     assert not any(name.startswith("system.") for name in readable)
     assert all(set(p["actions"]) <= {"find", "listIndexes", "collStats", "listCollections",

@@ -20,7 +20,7 @@ def _lint(root: Path) -> subprocess.CompletedProcess:
 
 
 def _copy_project(target: Path) -> Path:
-    for name in ("plugins", "include", "auth_server", "dags"):
+    for name in ("plugins", "include", "auth_server", "api_server", "dags"):
         shutil.copytree(ROOT / name, target / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
@@ -33,18 +33,28 @@ def test_the_project_keeps_every_layering_contract():
     assert "0 broken" in done.stdout
 
 
-def test_an_import_running_back_up_the_layers_fails_the_check(tmp_path):
+def _lint_with(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess:
+    """Lint a copy of the project with one line added to a module."""
     root = _copy_project(tmp_path)
-    keys = root / "plugins/spotify_etl/storage/keys.py"
-    keys.write_text(keys.read_text() + "\nfrom spotify_etl.analytics import daily  # noqa\n")
-    done = _lint(root)
+    path = root / module
+    path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+    return _lint(root)
+
+
+def test_an_import_running_back_up_the_layers_fails_the_check(tmp_path):
+    done = _lint_with(tmp_path, "plugins/spotify_etl/storage/keys.py",
+                      "from spotify_etl.analytics import daily")
     assert done.returncode != 0
     assert "spotify_etl.storage.keys -> spotify_etl.analytics.daily" in done.stdout
 
 
 def test_the_core_importing_the_sandbox_fails_the_check(tmp_path):
-    root = _copy_project(tmp_path)
-    client = root / "plugins/spotify_etl/spotify/client.py"
-    client.write_text(client.read_text() + "\nimport spotify_sandbox  # noqa\n")
-    done = _lint(root)
+    done = _lint_with(tmp_path, "plugins/spotify_etl/spotify/client.py", "import spotify_sandbox")
     assert done.returncode != 0 and "spotify_etl.spotify.client -> spotify_sandbox" in done.stdout
+
+
+def test_concerts_reaching_into_analytics_beyond_top_lists_fails_the_check(tmp_path):
+    done = _lint_with(tmp_path, "plugins/spotify_etl/concerts/bins.py",
+                      "from spotify_etl.analytics import taste_match")
+    assert done.returncode != 0
+    assert "spotify_etl.concerts.bins -> spotify_etl.analytics.taste_match" in done.stdout

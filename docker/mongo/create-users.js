@@ -4,7 +4,8 @@
 //     Airflow and the authorization helper (dbAdmin: the pipeline keeps its own schema
 //     validators and the analysts' views up to date with collMod).
 //   analyst user (MONGO_ANALYST_USERNAME): read-only through the role spotifyEtlAnalyst: find on
-//     every collection and view of the app database except `tokens` (encrypted refresh tokens).
+//     every collection and view of the app database except `tokens` (encrypted refresh tokens),
+//     `api_tokens` (API token hashes), `concert_places` and `concert_bins` (people's homes).
 //     MongoDB has no "all but one collection" privilege, so the role names each collection; it
 //     is refreshed with the collections and views that exist each time this script runs.
 // Run by hand: mongosh --nodb --quiet docker/mongo/create-users.js (with the variables below).
@@ -22,9 +23,10 @@ const appDb = admin.getSiblingDB(appDbName);
 const KNOWN = [
   "users", "artists", "albums", "tracks", "top_items", "plays", "runs",
   "diffs", "mixes", "groups", "taste_twins",
+  "concerts", "concert_lookups", "concert_matches",
   "latest_top_items", "artist_leaderboard", "genre_share_weekly",
 ];
-const HIDDEN = ["tokens"];
+const HIDDEN = ["tokens", "api_tokens", "concert_places", "concert_bins"];
 
 function upsertUser(name, password, roles) {
   if (!password) throw new Error(`No password for MongoDB user ${name}`);

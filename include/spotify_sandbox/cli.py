@@ -7,9 +7,7 @@ the pipeline.
 from __future__ import annotations
 
 import datetime as dt
-import signal
 import sys
-import threading
 from typing import Any
 
 import click
@@ -79,12 +77,5 @@ def sandbox(host: str, port: int, mode: str, seed: int, users: int, client_id: s
     for line in lines:
         click.echo(line)
     sys.stdout.flush()
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
+    server.run_until_signal()
     click.echo("Spotify sandbox stopped.")

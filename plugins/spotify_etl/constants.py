@@ -28,3 +28,10 @@ SUCCESS, PARTIAL, FAILED, RATE_LIMITED, SKIPPED = (
     "success", "partial", "failed", "rate_limited", "skipped")
 RUN_STATUSES = (SUCCESS, PARTIAL, NEEDS_REAUTH, FAILED, RATE_LIMITED)
 FAILED_RUN_STATUSES = (FAILED, RATE_LIMITED, NEEDS_REAUTH)
+
+# Concerts (docs/concerts.md). How a provider's performer was matched to a Spotify artist: by
+# the Spotify link on its page (exact), or by its name alone (a fallback, flagged as such).
+MATCH_SPOTIFY_LINK, MATCH_NAME = "spotify_link", "name"
+# Gigscovery's parameters, with its defaults: radius (km), top artists, related artists each.
+DEFAULT_RADIUS_KM, DEFAULT_TOP_ARTISTS, DEFAULT_RELATED_ARTISTS = 25, 5, 5
+DEFAULT_CONCERT_DAYS = 30  # date_end when only date_begin is given: the next 30 days

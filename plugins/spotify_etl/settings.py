@@ -10,9 +10,11 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SPOTIFY_API_BASE_URL = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS_BASE_URL = "https://accounts.spotify.com"
+TICKETMASTER_API_BASE_URL = "https://app.ticketmaster.com/discovery/v2/"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RATE_LIMIT_RETRY_MAX_WAIT = "SPOTIFY_ETL_RATE_LIMIT_RETRY_MAX_WAIT"
 
@@ -22,14 +24,22 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
-def _int(name: str, default: int) -> int:
+def _number(name: str, default: float, cast: type, what: str) -> Any:
     raw = _env(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return cast(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+        raise ValueError(f"{name} must be {what}, got {raw!r}") from None
+
+
+def _int(name: str, default: int) -> int:
+    return _number(name, default, int, "a whole number")
+
+
+def _float(name: str, default: float) -> float:
+    return _number(name, default, float, "a number")
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,12 @@ class Settings:
     artist_refresh_days: int = 30
     taste_twins: bool = True
     taste_twins_k: int = 10
+    # concerts (docs/concerts.md): Ticketmaster Discovery v2, or anything that answers like it
+    ticketmaster_api_key: str | None = field(default=None, repr=False)
+    ticketmaster_api_base_url: str = TICKETMASTER_API_BASE_URL
+    ticketmaster_requests_per_second: float = 4.0  # Ticketmaster allows 5
+    concerts_horizon_days: int = 365
+    concerts_attraction_refresh_days: int = 30
 
     @property
     def token_url(self) -> str:
@@ -111,4 +127,14 @@ def load_settings() -> Settings:
         taste_twins=(_env("SPOTIFY_ETL_TASTE_TWINS", "on").lower()
                      not in ("off", "0", "false", "no")),
         taste_twins_k=_int("SPOTIFY_ETL_TASTE_TWINS_K", 10),
+        ticketmaster_api_key=_env("TICKETMASTER_API_KEY"),
+        ticketmaster_api_base_url=_base_url(_env("TICKETMASTER_API_BASE_URL",
+                                                 TICKETMASTER_API_BASE_URL)),
+        ticketmaster_requests_per_second=_float("TICKETMASTER_REQUESTS_PER_SECOND", 4.0),
+        concerts_horizon_days=_int("SPOTIFY_ETL_CONCERTS_HORIZON_DAYS", 365),
+        concerts_attraction_refresh_days=_int("SPOTIFY_ETL_CONCERTS_ATTRACTION_REFRESH_DAYS", 30),
     )
+
+
+def _base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"

@@ -16,8 +16,8 @@ def dagbag():
     return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
-DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics"}
-ALLOWED_TAGS = {"spotify", "snapshot", "analytics"}
+DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics", "spotify_concert_bins"}
+ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts"}
 
 
 def test_every_dag_imports_without_errors(dagbag):

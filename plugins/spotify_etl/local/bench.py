@@ -1,8 +1,8 @@
 """`make bench`: the figures we track, measured on this machine, printed as JSON.
 
 Sandbox throughput, Spotify requests per person-day, transform and load time, documents per
-person-day, DAG parse time, the all-pairs taste match, and growth over a year of data
-(`bench_growth`). Targets live here, never
+person-day, DAG parse time, the all-pairs taste match, growth over a year of data
+(`bench_growth`), and the concert refresh and bins. Targets live here, never
 in timed tests.
 """
 
@@ -19,7 +19,9 @@ from typing import Any
 from spotify_etl.local.dag_runner import DAGS_FOLDER
 
 TARGETS = {"requests_per_user_day": "7 + one per never-seen artist (development mode)",
-           "dag_parse_seconds": 0.5}
+           "dag_parse_seconds": 0.5,
+           "concert_requests_per_distinct_artist_per_day": "at most 1 from day 2 on (day 1: one "
+                                                            "more per artist, to find it)"}
 PARSE_PROBE = """
 import importlib.util, json, statistics, sys, time
 import airflow.sdk, spotify_etl.pipeline.assets  # warm: the dag processor has these imported already
@@ -114,4 +116,8 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
 
     print("bench: taste match all pairs...", file=sys.stderr, flush=True)
     results["taste_match"] = bench_taste_match.run(quick=quick)
+    from spotify_etl.local import bench_concerts
+
+    print("bench: concert refresh and bins...", file=sys.stderr, flush=True)
+    results["concerts"] = bench_concerts.run(people=10 if quick else 50)
     return results

@@ -56,6 +56,9 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
             from spotify_etl.local.demo_analytics import demo_report
 
             print("\n" + demo_report(user_ids, dates[0], dates[-1]))
+            from spotify_etl.local.demo_concerts import concerts_report
+
+            print("\n" + concerts_report(user_ids))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s"
           + (f" with {failures} failed day(s)" if failures else ""))
     return 1 if failures else 0

@@ -26,25 +26,29 @@ def sandbox_args(people: int = 1) -> tuple[str, ...]:
     since February 2026 gets), or the extended shape past development mode's 5-person cap."""
     mode = "development" if people <= DEVELOPMENT_MODE_USER_CAP else "extended"
     return ("--seed", str(SANDBOX_SEED), "--users", "50", "--mode", mode)
+
+
 READY_PREFIX = "Spotify sandbox listening on "
 
 
 class SandboxProcess:
     """The sandbox as a child process (`python -m spotify_sandbox`) on a free loopback port."""
 
+    module, ready_prefix, default_args = "spotify_sandbox", READY_PREFIX, sandbox_args()
+
     def __init__(self, *args: str) -> None:
-        self.args = args or sandbox_args()
+        self.args = args or self.default_args
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def __enter__(self) -> SandboxProcess:
-        command = [sys.executable, "-m", "spotify_sandbox", "--port", "0", *self.args]
+        command = [sys.executable, "-m", self.module, "--port", "0", *self.args]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline().strip()
-        if not line.startswith(READY_PREFIX):
+        if not line.startswith(self.ready_prefix):
             self.process.kill()
             raise RuntimeError(f"The sandbox did not start (it said {line!r})")
-        self.url = line[len(READY_PREFIX):]
+        self.url = line[len(self.ready_prefix):]
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -38,6 +38,14 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "mixes": [[("group", 1), ("snapshot_date", -1)], [("publish.status", 1)]],
     "groups": [[("members", 1)], [("publish", 1)]],
     "taste_twins": [[("snapshot_date", 1), ("time_range", 1)], [("twins.user_id", 1)]],
+    # concerts (docs/concerts.md)
+    "concerts": [[("artist_ids", 1), ("local_date", 1)], [("local_date", 1)]],
+    "concert_lookups": [[("artist_id", 1), ("day", -1)], [("day", 1)]],
+    "concert_matches": [[("performer.matched_by", 1)], [("looked_up_date", 1)]],
+    "concert_places": [[("user_id", 1)]],
+    "concert_bins": [[("user_id", 1), ("day", -1)], [("day", 1)]],
+    # the API service's tokens (docs/concerts.md)
+    "api_tokens": [[("user_id", 1)]],
 }
 # The collections people and operators count (`stats`, the demo summary).
 COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_lists", "plays", "runs")
