@@ -12,7 +12,20 @@ queries, as an in-process cache filled lazily from that file:
   back and refreshes from the file what the operation touched, so memory never diverges from
   disk; a process killed at any moment leaves the last committed state;
 * every operation first reads a global change counter; when another process committed since,
-  the changes (documents and tombstones with a newer ``seq``) are applied to the caches.
+  the changes (documents and tombstones with a newer ``seq``) are applied to the caches;
+* the fast path: a ``bulk_write`` (or ``update_one``/``replace_one``) whose every operation is an
+  InsertOne/UpdateOne/ReplaceOne on a plain ``_id`` (str, int, ObjectId; nothing else in the
+  filter, no options) with only ``$set``/``$setOnInsert``/``$max``/``$min``/``$inc``/``$unset``
+  on top-level fields, on a collection with no unique index, validator or TTL index, skips
+  mongomock's generic update machinery: each new document is built in plain Python from the
+  cached one, encoded to BSON, compared with the old one ("modified" as MongoDB counts it) and
+  decoded into the cache; the same write path (dirty ids, flush, commit, recovery) follows.
+  The documents and counts are mongomock's (differential tests hold it to that), except where
+  mongomock is not MongoDB: ``$max``/``$min`` across types and on null compare in BSON order;
+  an upsert of ``_id`` 0 or "" counts as upserted; a change of type only (1 to 1.0, or fields
+  reordered by a replacement) counts as modified and is written. Anything else - another
+  operation in the batch, a duplicate insert, a value the fast path does not compare - sends
+  the whole write to mongomock, unchanged.
 
 Public API: ``EmbeddedStore(directory, database)``, ``.database()`` (a mongomock Database, to keep
 for the process lifetime), ``.close()``, ``.path``. Each operation is durable when it returns;
@@ -27,7 +40,9 @@ item methods, ``documents``, ``is_empty``, ``is_created``, ``drop``, ``create``,
 ``__getitem__``, ``rename``), ``ServerStore._databases``, ``MongoClient._database_accesses``,
 ``Collection`` (``_iter_documents``, ``_get_dataset``, ``_store``, ``_db_store``, ``_name``) and
 ``Database`` (``get_collection``, ``_collection_accesses``, ``_store``); pymongo's request
-objects' ``_filter``/``_doc`` only to prefetch the ids of a bulk_write.
+objects' ``_filter``/``_doc`` (to prefetch the ids of a bulk_write) and, for the fast path,
+``_upsert``/``_collation``/``_hint``/``_array_filters``/``_sort``/``_namespace``, and
+``CollectionStore._rwlock``.
 
 For development and demos only: production uses a real MongoDB.
 """
@@ -44,11 +59,13 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import bson
-from bson import ObjectId, json_util
+from bson import Int64, ObjectId, Timestamp, json_util
+from bson.codec_options import CodecOptions, TypeDecoder, TypeRegistry
 from mongomock_ng import InvalidName, InvalidOperation, MongoClient
 from mongomock_ng import codec_options as mongomock_codec_options
 from mongomock_ng import read_preferences
@@ -56,6 +73,7 @@ from mongomock_ng.collection import Collection
 from mongomock_ng.database import Database
 from mongomock_ng.filtering import filter_applies
 from mongomock_ng.helpers import hashdict
+from mongomock_ng.results import BulkWriteResult, UpdateResult
 from mongomock_ng.store import CollectionStore, DatabaseStore
 
 __all__ = ["EmbeddedStore"]
@@ -307,6 +325,269 @@ class _CachedDatabase(DatabaseStore):
         self._engine._note_rename(name, source)
 
 
+# ------------------------------------------------------------------------ the write fast path
+# The loader's writes (bulk upserts by natural key) cost ~0.45 ms an operation in mongomock's
+# generic update machinery. When every operation of a write is an InsertOne, UpdateOne or
+# ReplaceOne addressed by a plain `_id`, with update operators on top-level fields only, on a
+# collection with no unique index, validator or TTL index, the write is checked before the
+# lock, then applied here in plain Python: each new document is built from (a shallow copy of)
+# the cached one, encoded, and what the cache keeps is that BSON decoded - a deep copy, with
+# datetimes naive UTC in whole milliseconds and tuples as lists, exactly what mongomock keeps
+# after its own write and flush. Same documents, same dirty ids, same counts as mongomock,
+# with MongoDB's semantics where mongomock has none (`$max`/`$min` across types; "modified"
+# when the stored BSON changed). Anything unusual, found while checking or applying (before
+# the cache is touched), sends the whole write to mongomock's generic path instead.
+_FAST_OPERATORS = frozenset(("$set", "$setOnInsert", "$max", "$min", "$inc", "$unset"))
+_FAST_ID_TYPES = (str, int, Int64, ObjectId)  # exact types: bool is not an `_id` we take
+_FAST_NUMBERS = (int, Int64, float)
+_INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
+_fast_names: set = set()  # top-level field names already found plain (a bounded cache)
+_fast_shapes: set = set()  # update shapes ((operator, fields), ...) already found plain
+
+
+class _NotFast(Exception):
+    """The write is not for the fast path: mongomock's generic path takes all of it."""
+
+
+class _RefuseEmptyTimestamps(TypeDecoder):
+    """mongomock turns Timestamp(0, 0) into "now" (as MongoDB does): leave those to it."""
+
+    bson_type = Timestamp
+
+    def transform_bson(self, value):
+        if value.time or value.inc:
+            return value
+        raise _NotFast
+
+
+_FAST_CODEC = CodecOptions(type_registry=TypeRegistry([_RefuseEmptyTimestamps()]))
+
+
+def _fast_name(name: Any) -> bool:
+    """A plain top-level field name: no dots, no `$`, no NUL, encodable."""
+    if name in _fast_names:
+        return True
+    if type(name) is not str or name == "" or name[0] == "$" or "." in name or "\0" in name:
+        return False
+    try:
+        name.encode()
+    except UnicodeEncodeError:
+        return False
+    if len(_fast_names) < 10_000:
+        _fast_names.add(name)
+    return True
+
+
+def _fast_scalar(value: Any) -> Any:
+    """A `$max`/`$min` operand as the store keeps it (None, number, string or datetime)."""
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is Int64:
+        return value
+    if isinstance(value, float):  # also numpy's float64
+        if value != value:
+            raise _NotFast  # NaN: BSON orders it below every number; left to mongomock
+        return float(value)
+    if isinstance(value, datetime):  # also pandas' Timestamp: naive UTC, whole milliseconds
+        offset = value.utcoffset()
+        if offset is not None:
+            value = value - offset
+        return datetime(value.year, value.month, value.day, value.hour, value.minute,
+                        value.second, value.microsecond // 1000 * 1000)
+    raise _NotFast
+
+
+def _fast_order(value: Any) -> tuple:
+    """A sort key in BSON order (null < numbers < strings < dates) for `$max`/`$min`."""
+    if value is None:
+        return (0, 0)
+    kind = type(value)
+    if kind is str:
+        return (2, value)
+    if kind is int or kind is Int64 or (kind is float and value == value):
+        return (1, value)
+    if kind is datetime and value.tzinfo is None:
+        return (3, value)
+    raise _NotFast
+
+
+def _fast_id(spec: Any) -> Any:
+    if (isinstance(spec, dict) and len(spec) == 1 and "_id" in spec
+            and type(spec["_id"]) in _FAST_ID_TYPES):
+        return spec["_id"]
+    raise _NotFast
+
+
+def _check_shape(shape: tuple) -> None:
+    """Operators and field names of an update, ((operator, (field, ...)), ...), all plain."""
+    seen: set = set()
+    for operator, names in shape:
+        if operator not in _FAST_OPERATORS or not names:
+            raise _NotFast
+        for name in names:
+            if name == "_id" or not _fast_name(name):
+                raise _NotFast
+            if name in seen:
+                raise _NotFast  # a field under two operators: MongoDB refuses, mongomock decides
+            seen.add(name)
+
+
+def _plan_update(update: Any) -> list:
+    """An update document as [(operator, fields), ...] in mongomock's order of application."""
+    if type(update) is not dict or not update:
+        raise _NotFast
+    shape = []
+    for operator, fields in update.items():
+        if type(fields) is not dict:
+            raise _NotFast
+        shape.append((operator, tuple(fields)))
+    shape = tuple(shape)
+    if shape not in _fast_shapes:  # the loader sends the same few shapes again and again
+        _check_shape(shape)
+        if len(_fast_shapes) < 10_000:
+            _fast_shapes.add(shape)
+    steps = []
+    for operator, fields in update.items():
+        if operator == "$max" or operator == "$min":
+            fields = [(name, _fast_scalar(value)) for name, value in fields.items()]
+        elif operator == "$inc":
+            for value in fields.values():
+                if type(value) not in _FAST_NUMBERS:
+                    raise _NotFast
+        # $set / $setOnInsert values are copied when the result is encoded and decoded
+        steps.append((operator, fields))
+    return steps
+
+
+def _plan_document(document: Any, key: Any) -> dict:
+    """A replacement or inserted document: plain top-level names, the same `_id` if any."""
+    if not isinstance(document, dict) or not document:
+        raise _NotFast
+    for name in document:
+        if name == "_id":
+            value = document["_id"]
+            if type(value) is not type(key) or value != key:
+                raise _NotFast
+        elif not _fast_name(name):
+            raise _NotFast
+    return document
+
+
+def _fast_plan(entries: list) -> list | None:
+    """Check (kind, filter, document, upsert) entries; a plan, or None for the generic path.
+
+    kind is "insert" (no filter), "update" or "replace"; a plan step is
+    (kind, _id, document or update steps, upsert). The caller's values are used as they are,
+    never changed: the documents built from them are encoded, then decoded into the cache.
+    """
+    plan = []
+    try:
+        for kind, spec, document, upsert in entries:
+            if kind == "insert":
+                if not isinstance(document, dict):
+                    raise _NotFast
+                if "_id" not in document:
+                    document["_id"] = ObjectId()  # in the caller's document, as pymongo does
+                key = document["_id"]
+                if type(key) not in _FAST_ID_TYPES:
+                    raise _NotFast
+                plan.append((kind, key, _plan_document(document, key), False))
+            else:
+                key = _fast_id(spec)
+                payload = (_plan_update(document) if kind == "update"
+                           else _plan_document(document, key))
+                plan.append((kind, key, payload, bool(upsert)))
+    except Exception:  # noqa: BLE001 - anything odd is mongomock's to handle (or refuse)
+        return None
+    return plan or None
+
+
+def _fast_requests(requests: list) -> list | None:
+    """A bulk_write's requests as plan entries, when all are of the fast path's kinds."""
+    from pymongo.operations import InsertOne, ReplaceOne, UpdateOne
+
+    entries = []
+    try:
+        for request in requests:
+            kind = type(request)
+            if kind is InsertOne:
+                if getattr(request, "_namespace", None) is not None:
+                    return None
+                entries.append(("insert", None, request._doc, False))
+                continue
+            if kind is UpdateOne:
+                if request._array_filters is not None:
+                    return None
+            elif kind is not ReplaceOne:
+                return None
+            if (request._collation is not None or request._hint is not None
+                    or getattr(request, "_sort", None) is not None
+                    or getattr(request, "_namespace", None) is not None):
+                return None
+            entries.append(("update" if kind is UpdateOne else "replace", request._filter,
+                            request._doc, request._upsert))
+    except AttributeError:  # another pymongo's request objects: mongomock reads them
+        return None
+    return entries
+
+
+def _fast_update(document: dict, steps: list, inserting: bool) -> bool:
+    """Apply planned update operators to a document, as mongomock's updaters would.
+
+    Returns True when the document surely changed (a field added or removed, a number
+    incremented, a `$max`/`$min` that took), so that its BSON need not be compared; False when
+    unsure.
+    """
+    surely = False
+    for operator, fields in steps:
+        if operator == "$set" or (operator == "$setOnInsert" and inserting):
+            size = len(document)
+            document.update(fields)  # in order; a field already there keeps its place
+            if len(document) != size:
+                surely = True  # a field was added
+        elif operator == "$unset":
+            for name in fields:
+                if document.pop(name, _MISSING) is not _MISSING:
+                    surely = True
+        elif operator == "$inc":
+            for name, value in fields.items():
+                old = document.get(name, _MISSING)
+                if old is _MISSING:
+                    old, surely = 0, True
+                elif type(old) not in _FAST_NUMBERS:
+                    raise _NotFast  # MongoDB refuses; mongomock may do odd things: its call
+                new = old + value
+                if type(new) is int and not _INT64_MIN <= new <= _INT64_MAX:
+                    raise _NotFast
+                if new != old:
+                    surely = True
+                document[name] = new
+        elif operator == "$max" or operator == "$min":
+            for name, value in fields:
+                if name not in document:
+                    document[name] = value
+                    surely = True
+                    continue
+                old, new = _fast_order(document[name]), _fast_order(value)
+                if (new > old) if operator == "$max" else (new < old):
+                    document[name] = value  # another value in BSON's order: surely changed
+                    surely = True
+    return surely
+
+
+_UPDATE_ONE_OPTIONS = ("bypass_document_validation", "collation", "array_filters", "hint",
+                       "session", "let", "sort", "comment")
+_REPLACE_ONE_OPTIONS = ("bypass_document_validation", "session", "hint", "sort")
+
+
+def _fast_plan_one(kind: str, spec: Any, document: Any, upsert: Any, args: tuple,
+                   kwargs: dict, options: tuple) -> list | None:
+    """update_one / replace_one as a one-step plan, when called with no options."""
+    if args or any(name not in options or value not in (None, False)
+                   for name, value in kwargs.items()):
+        return None
+    return _fast_plan([(kind, spec, document, upsert)])
+
+
 # ---------------------------------------------------------------- mongomock's API, persisted
 def _operation(write: bool, base: Callable) -> Callable:
     @functools.wraps(base)
@@ -360,10 +641,23 @@ class EmbeddedCollection(Collection):
             return Collection.insert_many(self, documents, *args, **kwargs)
         return self._db_store._engine._run(True, self._name, work)
 
-    def bulk_write(self, requests, *args, **kwargs):
+    def bulk_write(self, requests, ordered=True, bypass_document_validation=False,
+                   session=None, comment=None):
         requests = list(requests)
+        plan = None
+        if not bypass_document_validation and session is None and comment is None:
+            entries = _fast_requests(requests)
+            plan = _fast_plan(entries) if entries else None  # before the lock: no store read
 
         def work():
+            if plan is not None:
+                done = self._fast_apply(plan)
+                if done is not None:
+                    return BulkWriteResult({
+                        "nModified": done["modified"], "nUpserted": len(done["upserted"]),
+                        "nMatched": done["matched"], "writeErrors": [],
+                        "upserted": done["upserted"], "writeConcernErrors": [],
+                        "nRemoved": 0, "nInserted": done["inserted"]}, True)
             from pymongo.operations import InsertOne
 
             ids = []
@@ -375,8 +669,106 @@ class EmbeddedCollection(Collection):
                 else:
                     ids.extend(_ids_in(getattr(request, "_filter", None)) or ())
             self._prefetch(list(dict.fromkeys(ids)))
-            return Collection.bulk_write(self, requests, *args, **kwargs)
+            return Collection.bulk_write(self, requests, ordered, bypass_document_validation,
+                                         session, comment)
         return self._db_store._engine._run(True, self._name, work)
+
+    def update_one(self, filter, update, upsert=False, *args, **kwargs):  # noqa: A002
+        plan = _fast_plan_one("update", filter, update, upsert, args, kwargs,
+                              _UPDATE_ONE_OPTIONS)
+        return self._db_store._engine._run(True, self._name, lambda: self._fast_one(
+            plan, lambda: Collection.update_one(self, filter, update, upsert, *args, **kwargs)))
+
+    def replace_one(self, filter, replacement, upsert=False, *args, **kwargs):  # noqa: A002
+        plan = _fast_plan_one("replace", filter, replacement, upsert, args, kwargs,
+                              _REPLACE_ONE_OPTIONS)
+        return self._db_store._engine._run(True, self._name, lambda: self._fast_one(
+            plan, lambda: Collection.replace_one(self, filter, replacement, upsert, *args,
+                                                 **kwargs)))
+
+    def _fast_one(self, plan: list | None, generic: Callable[[], Any]) -> Any:
+        done = self._fast_apply(plan) if plan is not None else None
+        if done is None:
+            return generic()
+        if done["upserted"]:  # the raw result MongoDB sends (mongomock adds "upserted": None)
+            raw = {"n": 1, "nModified": 0, "upserted": done["upserted"][0]["_id"],
+                   "ok": 1.0, "updatedExisting": False}
+        else:
+            raw = {"n": done["matched"], "nModified": done["modified"], "ok": 1.0,
+                   "updatedExisting": bool(done["matched"])}
+        return UpdateResult(raw, True)
+
+    def _fast_apply(self, plan: list) -> dict | None:
+        """Apply a planned write to copies of the cached documents, all or nothing.
+
+        Returns the counts, or None (nothing touched) when the write needs mongomock: a
+        collection with a unique index, a validator or a TTL index, a duplicate insert, a
+        `$inc` or `$max` on a value the fast path does not compare, an unencodable value.
+        """
+        store = self._store
+        if (store.options or store._ttl_indexes
+                or any(index.get("unique") for index in store.indexes.values())):
+            return None
+        self._prefetch(list(dict.fromkeys(step[1] for step in plan)))
+        documents, encode, decode = store._documents, bson.encode, bson.decode
+        latest: dict = {}  # key -> (document, its BSON) as the write left it, in write order
+        done = {"inserted": 0, "matched": 0, "modified": 0, "upserted": []}
+        try:
+            for index, (kind, key, payload, upsert) in enumerate(plan):
+                if key in latest:
+                    old, old_body = latest[key]
+                else:
+                    old, old_body = documents.get(key), None
+                    if old is not None and type(old.get("_id")) not in _FAST_ID_TYPES:
+                        raise _NotFast  # e.g. an `_id` True where 1 was asked: mongomock's
+                if kind == "insert":
+                    if old is not None:
+                        raise _NotFast  # a duplicate key: mongomock reports it
+                    new = payload
+                    done["inserted"] += 1
+                elif old is None:
+                    if not upsert:
+                        continue
+                    new = {"_id": key}
+                    if kind == "replace":
+                        new.update(payload)
+                    else:
+                        _fast_update(new, payload, True)
+                    done["upserted"].append({"index": index, "_id": key})
+                else:
+                    if kind == "replace":  # mongomock keeps the filter's `_id`, then the rest
+                        new = {"_id": key}
+                        new.update(payload)
+                        surely = False
+                    else:
+                        new = dict(old)  # values are replaced, never changed in place
+                        surely = _fast_update(new, payload, False)
+                    done["matched"] += 1
+                    body = encode(new)
+                    if not surely and body == (
+                            old_body if old_body is not None else encode(old)):
+                        continue  # MongoDB's "modified": the stored document changed
+                    done["modified"] += 1
+                    latest[key] = (decode(body, _FAST_CODEC), body)
+                    continue
+                body = encode(new)
+                latest[key] = (decode(body, _FAST_CODEC), body)
+        except Exception:  # noqa: BLE001 - nothing is touched yet: mongomock decides
+            return None
+        engine = store._engine
+        encoded = engine._txn.encoded.setdefault(store, {})
+        with store._rwlock.writer():  # what __setitem__ does, for the whole write at once
+            for key, (document, _) in latest.items():
+                documents[key] = document
+        if not store._full:
+            store._probed.update(latest)
+        touched = engine._txn.touched.setdefault(store, {})
+        for key, known in latest.items():
+            touched[key] = None  # noted, as mongomock's own writes are (_note)
+            encoded[key] = known
+        engine._stats["fast_writes"] += 1
+        engine._stats["fast_operations"] += len(plan)
+        return done
 
     def aggregate(self, pipeline, *args, **kwargs):
         writes = any(isinstance(stage, Mapping) and ("$out" in stage or "$merge" in stage)
@@ -419,7 +811,7 @@ _COLLECTION_READS = (
     "find_one", "estimated_document_count", "distinct", "index_information", "options",
     "count")
 for _name in _COLLECTION_WRITES + _COLLECTION_READS:
-    if hasattr(Collection, _name):
+    if hasattr(Collection, _name) and _name not in EmbeddedCollection.__dict__:
         setattr(EmbeddedCollection, _name,
                 _operation(_name in _COLLECTION_WRITES, getattr(Collection, _name)))
 
@@ -504,6 +896,8 @@ class _Txn:
         self.reset_names: set[str] = set()
         self.renamed = False
         self.meta_written: set[_CachedCollection] = set()
+        # documents the fast path wrote: (document, its BSON); the document is that BSON decoded
+        self.encoded: dict[_CachedCollection, dict] = {}
 
 
 _STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
@@ -898,6 +1292,7 @@ class EmbeddedStore:
                 continue
             seq = self._txn_seq()
             name, documents = store.name, store._documents
+            encoded = txn.encoded.get(store, {})
             upserts, deletions = [], []
             for key in keys:
                 id_key = _id_key(key)
@@ -905,14 +1300,20 @@ class EmbeddedStore:
                 if document is _MISSING:
                     deletions.append((name, id_key))
                     continue
+                known = encoded.get(key)
+                if known is not None and known[0] is document:
+                    upserts.append((name, id_key, seq, known[1]))  # decoded from it already
+                    continue
                 body = bson.encode(document)
                 upserts.append((name, id_key, seq, body))
                 if final:  # memory then holds exactly what the file (and other processes) hold
                     documents[key] = bson.decode(body)
             if upserts:
                 conn.executemany(_UPSERT_DOCUMENT, upserts)
-                conn.executemany("DELETE FROM tombstones WHERE collection = ? AND id_key = ?",
-                                 [row[:2] for row in upserts])
+                if conn.execute("SELECT 1 FROM tombstones WHERE collection = ? LIMIT 1",
+                                (name,)).fetchone() is not None:
+                    conn.executemany("DELETE FROM tombstones WHERE collection = ? AND id_key = ?",
+                                     [row[:2] for row in upserts])
             if deletions:
                 conn.executemany("DELETE FROM documents WHERE collection = ? AND id_key = ?",
                                  deletions)
@@ -921,7 +1322,7 @@ class EmbeddedStore:
             txn.all_touched.setdefault(store, set()).update(keys)
             self._stats["documents_written"] += len(upserts)
             self._stats["tombstones_written"] += len(deletions)
-        txn.touched = {}
+        txn.touched, txn.encoded = {}, {}
         if final:
             self._flush_definitions()
 
