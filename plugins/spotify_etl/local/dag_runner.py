@@ -173,7 +173,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
     Airflow's in-process task runner installs a SIGTERM handler that only calls the operator's
     `on_kill` and keeps it afterwards, so a handler of ours would not last. Instead SIGTERM is
     blocked here and a watcher thread, which takes it whatever the handlers, sends SIGINT to
-    the main thread: a KeyboardInterrupt where the work is.
+    the main thread: a KeyboardInterrupt where the work is. Enter it before importing what
+    starts threads of its own (pandas, pyarrow): those keep SIGTERM unblocked and would take it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -186,6 +187,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
         if not stopping.is_set():
             signal.pthread_kill(main, signal.SIGINT)
 
+    # Should a thread of some library unblock it and take it, the handler still interrupts
+    # (until Airflow replaces it).
+    handler = signal.signal(signal.SIGTERM, signal.default_int_handler)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     watcher = threading.Thread(target=watch, name="sigterm-watcher", daemon=True)
     watcher.start()  # it inherits the blocked SIGTERM, as threads started later do
@@ -197,6 +201,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
             signal.pthread_kill(watcher.ident, signal.SIGTERM)  # wake it up to end
             watcher.join(timeout=5)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if handler is not None:  # None: a handler not set from Python, left as it is
+            signal.signal(signal.SIGTERM, handler)
 
 
 def rate_limit_stop(snapshot_date: date, since: datetime) -> str | None:
