@@ -46,7 +46,7 @@ def test_a_dag_test_run_refreshes_and_stores_the_bins_of_people_with_a_home(conc
     with open_database() as db:
         places.save_home(db, concerts_env[0], Point(52.52, 13.405))
     day = today_utc()
-    assert run_dag("spotify_concert_bins", day, {"day": day.isoformat()}) == "success"
+    assert run_dag("spotify_concert_bins", day, {"day": day.isoformat()}).state == "success"
     with open_database() as db:
         document = db.concert_bins.find_one({"_id": document_id(concerts_env[0], day)})
         looked_up = db.concert_lookups.count_documents({"day": day.isoformat()})
