@@ -80,10 +80,15 @@ class WorldSource:
         return [self.sandbox.objects.artist(index[a], API) for a in artist_ids if a in index]
 
 
-def _bson_bytes(db: Any, names: list[str]) -> dict[str, int]:
-    import bson
+def _sizes(path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Documents and BSON bytes per collection, read from the store's file (each row holds one
+    document's BSON, exactly what MongoDB would store), without loading anything."""
+    import sqlite3
 
-    return {name: sum(len(bson.encode(d)) for d in db[name].find()) for name in names}
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        rows = connection.execute("SELECT collection, COUNT(*), SUM(LENGTH(body)) "
+                                  "FROM documents GROUP BY collection").fetchall()
+    return {name: count for name, count, _ in rows}, {name: size for name, _, size in rows}
 
 
 def run(people: int = 10, days: int = 365, progress: bool = True) -> dict[str, Any]:
@@ -134,9 +139,7 @@ def run(people: int = 10, days: int = 365, progress: bool = True) -> dict[str, A
                                capture_output=True, text=True, check=True,
                                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         opening = __import__("json").loads(probe.stdout.strip().splitlines()[-1])
-        names = [n for n in db.list_collection_names() if not n.startswith("system.")]
-        documents = {name: db[name].count_documents({}) for name in names}
-        bson_bytes = _bson_bytes(db, names)
+        documents, bson_bytes = _sizes(store_handle.path)
         file_bytes = sum(f.stat().st_size for f in Path(data_dir).rglob("*") if f.is_file())
         store_handle.close()
     person_days = people * days
