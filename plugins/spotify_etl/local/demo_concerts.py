@@ -58,8 +58,8 @@ def concerts_report(user_ids: list[str]) -> str:
     requests_made = sum(a["fetch"]["requests"] for _, a in answers)
     artists = answer["summary"]["artists"]
     lines = [f"Concerts near {city.name} for the next 30 days (Ticketmaster sandbox, a local "
-             f"stand-in; {requests_made} requests for {artists} artists, once per artist per "
-             f"day; docs/concerts.md):",
+             f"stand-in; {artists} artists, {requests_made} requests now: each artist is looked "
+             "up at most once a day; docs/concerts.md):",
              render.bins_text(answer, name),
              f"{name}'s home is now {city.name}: the daily spotify_concert_bins DAG keeps these "
              "bins fresh.",
