@@ -1,7 +1,8 @@
 """`make bench` growth figures: a year of daily snapshots for 10 people, and what it costs.
 
 Every person-day goes through the pipeline's own `snapshot_user` (cursor, transform, artist
-refresh, bulk upserts, `runs`) into a fresh embedded store; Spotify's answers come in-process
+refresh, bulk upserts, `runs`) into a fresh embedded store, reopened every day as each daily
+Airflow task opens it anew; Spotify's answers come in-process
 from the sandbox's world (`WorldSource`, the same data the sandbox serves over HTTP), so the
 figures measure what grows with the data — the store — and not the network. Reports the
 per-person-day cost on days 1, 2, 30, 180 and 365, a small write's latency and the opening
@@ -114,11 +115,16 @@ def run(people: int = 10, days: int = 365, progress: bool = True) -> dict[str, A
         user_ids = [sandbox.world.users[u].id for u in range(1, people + 1)]
         db.users.insert_many([{"_id": uid, "status": "active", "display_name": None}
                               for uid in user_ids])
-        tokens = TokenStore(db, settings)
         started = time.monotonic()
         for number in range(1, days + 1):
             day = first + timedelta(days=number - 1)
             day_started = time.perf_counter()
+            # Each day's run is a task process of its own, as under Airflow: the store is
+            # opened afresh (nothing cached from earlier days), then used for the whole batch.
+            store_handle.close()
+            store_handle = EmbeddedStore(data_dir, "spotify_etl")
+            db = store_handle.database()
+            tokens = TokenStore(db, settings)
             for offset, user_id in enumerate(user_ids, start=1):
                 result = snapshot_user(db, user_id, day, run_id=f"growth-{day}",
                                        time_ranges=list(TIME_RANGES), settings=settings,
