@@ -10,7 +10,7 @@ import requests
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
-from pipeline_env import use_sandbox
+from pipeline_env import connect_sandbox_people
 from spotify_etl.cli import main
 from spotify_etl.people.tokens import TokenStore
 from spotify_etl.pipeline.snapshot import (BatchIncomplete, ConfigurationError, NobodyLoaded,
@@ -31,18 +31,8 @@ def sandbox():
 
 @pytest.fixture
 def people(sandbox, data_dir, monkeypatch):
-    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
-    use_sandbox(monkeypatch, sandbox.url)
-    requests.delete(f"{sandbox.url}/__sandbox/faults", timeout=5)
-    ids = [u.id for u in sandbox.world.users[1:4]]
-    answer = requests.post(f"{sandbox.url}/__sandbox/authorize", json={"user_ids": ids},
-                           timeout=10)
-    store = TokenStore(database(), load_settings())
-    for person in answer.json()["users"]:
-        store.save_user({"id": person["id"]}, {"refresh_token": person["refresh_token"],
-                                               "expires_at": 0, "scope": person["scope"]})
-    requests.delete(f"{sandbox.url}/__sandbox/counters", timeout=5)
-    return ids
+    """Three connected people (the sandbox's users 1-3: full listeners) and a clean sandbox."""
+    return connect_sandbox_people(monkeypatch, sandbox, [u.id for u in sandbox.world.users[1:4]])
 
 
 def _requests(sandbox) -> int:

@@ -6,14 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from cryptography.fernet import Fernet
 
-from pipeline_env import use_sandbox
-from spotify_etl.settings import load_settings
+from pipeline_env import connect_sandbox_people
 from spotify_etl.pipeline.snapshot import BatchIncomplete, plan_batches, snapshot_batch
 from spotify_etl.spotify.client import RateLimited, SnapshotDateError, SpotifySource
 from spotify_etl.storage import database, open_database
-from spotify_etl.people.tokens import TokenStore
 from spotify_sandbox import SandboxServer
 
 DAY = date(2026, 11, 10)
@@ -28,18 +25,7 @@ def sandbox(request):
 @pytest.fixture
 def people(sandbox, data_dir, monkeypatch):
     """Three connected people (the sandbox's users 1-3: full listeners) and a clean sandbox."""
-    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
-    use_sandbox(monkeypatch, sandbox.url)
-    requests.delete(f"{sandbox.url}/__sandbox/faults", timeout=5)
-    ids = [u.id for u in sandbox.world.users[1:4]]
-    answer = requests.post(f"{sandbox.url}/__sandbox/authorize", json={"user_ids": ids}, timeout=10)
-    store = TokenStore(database(), load_settings())
-    for person in answer.json()["users"]:
-        store.save_user({"id": person["id"], "display_name": person.get("display_name")},
-                        {"refresh_token": person["refresh_token"], "expires_at": 0,
-                         "scope": person["scope"]})
-    requests.delete(f"{sandbox.url}/__sandbox/counters", timeout=5)
-    return ids
+    return connect_sandbox_people(monkeypatch, sandbox, [u.id for u in sandbox.world.users[1:4]])
 
 
 def loaded(by_status: dict) -> int:
@@ -272,7 +258,13 @@ def test_the_access_expiry_check_logs_each_person_and_never_fails_the_summary(da
     assert [(p["user_id"], p["days_left"]) for p in result["access_ending"]] == [("ada", 8)]
     assert result["reminded"] == []
     assert "Spotify access of Ada (ada) ends in 8 days (2026-11-18" in caplog.text
+    from spotify_etl.pipeline import snapshot as snapshot_module
+
+    failures = []
+    monkeypatch.setattr(snapshot_module.log, "exception",
+                        lambda message, *args: failures.append(message % args if args else message))
     monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=200")
+    monkeypatch.setenv("SPOTIFY_ETL_MONGO_TIMEOUT_MS", "200")
     assert access_expiry_check(today=date(2026, 11, 10)) == {"access_ending": [],
                                                              "reminded": []}
-    assert "The access expiry check failed" in caplog.text
+    assert failures == ["The access expiry check failed"]
