@@ -1,12 +1,14 @@
 """Run the DAGs on this machine without a scheduler: `dag.test()` for one date at a time.
 
 Used by `python -m spotify_etl run` and the demo. Prepares a local Airflow home (SQLite
-metadata database, migrated once; the `spotify_api` pool) under the project directory unless
-AIRFLOW_HOME says otherwise. Importing this module does not import Airflow.
+metadata database, migrated once; the deployment's pools, docker/airflow/pools.json) under the
+project directory unless AIRFLOW_HOME says otherwise. Importing this module does not import
+Airflow.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import subprocess
@@ -15,11 +17,11 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from spotify_etl.local.deployment import DAGS_FOLDER, POOLS_FILE
 from spotify_etl.settings import PROJECT_ROOT
 
+__all__ = ["DAGS_FOLDER", "ensure_metadata_db", "load_dag", "prepare_metadata_db", "run_dag"]
 log = logging.getLogger(__name__)
-DAGS_FOLDER = PROJECT_ROOT / "dags"
-POOL = ("spotify_api", "4", "Concurrent Spotify API tasks (rate limits are per app)")
 
 
 def configure_local_airflow() -> Path:
@@ -36,18 +38,21 @@ def configure_local_airflow() -> Path:
 
 def prepare_metadata_db(home: Path, env: dict[str, str] | None = None, *,
                         set_pool_again: bool = False) -> None:
-    """Migrate the Airflow metadata database (once per Airflow version) and set the pool.
+    """Migrate the Airflow metadata database (once per Airflow version) and import the pools.
 
-    The one place that owns the migration marker and the `spotify_api` pool, for `dag.test()`
-    runs and for `make airflow` alike (which sets the pool again on every start).
+    The one place that owns the migration marker and the pools, for `dag.test()` runs and for
+    `make airflow` alike (which imports the pools again on every start). The marker names the
+    database when it is not this home's SQLite file.
     """
     from importlib.metadata import version
 
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / f".migrated-{version('apache-airflow-core')}"
+    database = (env or os.environ).get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    suffix = f"-{hashlib.sha256(database.encode()).hexdigest()[:12]}" if database else ""
+    marker = home / f".migrated-{version('apache-airflow-core')}{suffix}"
     if marker.exists() and not set_pool_again:
         return
-    commands = [["pools", "set", *POOL]]
+    commands = [["pools", "import", str(POOLS_FILE)]]
     if not marker.exists():
         print("Preparing the local Airflow metadata database (once)...", file=sys.stderr,
               flush=True)
