@@ -29,8 +29,18 @@ def demo(days: int, user_count: int) -> None:
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Smaller measurements (for a smoke run).")
-def bench(quick: bool) -> None:
+@click.option("--scaleout", is_flag=True,
+              help="Instead: the snapshot on Airflow with PostgreSQL and Celery workers over "
+                   "Redis (needs both on 127.0.0.1; about ten minutes on two cores).")
+@click.option("--people", default=200, show_default=True, type=click.IntRange(1, 1000),
+              help="Sandbox people for --scaleout.")
+def bench(quick: bool, scaleout: bool, people: int) -> None:
     """Measure the sandbox, the pipeline and the DAG file; print JSON."""
+    if scaleout:
+        from spotify_etl.local import bench_scaleout
+
+        click.echo(json.dumps({"scaleout": bench_scaleout.run(people=people)}, indent=2))
+        return
     from spotify_etl.local.bench import run_bench
 
     click.echo(json.dumps(run_bench(quick=quick), indent=2))

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from spotify_etl.local.airflow_api import AirflowApi, AirflowNotReady
 from spotify_etl.local.postgres import (DEFAULT_SERVER, check_server, create_database,
                                         drop_database)
 from spotify_etl.local.processes import ChildProcess
-from spotify_etl.settings import PROJECT_ROOT
+from spotify_etl.settings import PROJECT_ROOT, Settings, load_settings
 
 T = TypeVar("T")
 # Our names for the components, and the compose service each one is.
@@ -74,16 +75,21 @@ class ScaledOutAirflow:
     :param server: a PostgreSQL login allowed to create databases; a fresh one is made.
     :param settings: Airflow settings to change for this run (the tests shorten detection
         times), applied after the deployment's.
+    :param scheduled_runs: let the scheduler start the DAGs' own daily runs; off by default,
+        because unpausing the snapshot DAG would snapshot yesterday at once into the store
+        the triggered runs are compared in.
     """
 
     def __init__(self, home: Path, variables: Mapping[str, str], data_dir: Path, *,
                  workers: tuple[str, ...] = WORKERS, server: str = DEFAULT_SERVER,
-                 settings: Mapping[str, str] | None = None, port: int | None = None) -> None:
+                 settings: Mapping[str, str] | None = None, port: int | None = None,
+                 scheduled_runs: bool = False) -> None:
         self.home = home
         self.data_dir = data_dir
         self.workers = workers
         self.server = server
         self.settings = dict(settings or {})
+        self.scheduled_runs = scheduled_runs
         self.port = port or free_port()
         self.url = f"http://{deployment.HOST}:{self.port}"
         self.api = AirflowApi(self.url, home)
@@ -124,6 +130,7 @@ class ScaledOutAirflow:
             # Clusters on one machine share its Redis: each has a queue of its own.
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.database,
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.scheduled_runs),
         })
         env.update(self.settings)
         return env
@@ -200,9 +207,13 @@ class ScaledOutAirflow:
         """SIGKILL a component and everything it started, tasks included."""
         self.processes[name].kill()
 
-    def restart(self, name: str) -> None:
-        """Stop a component as `docker compose restart` does (SIGTERM), then start it again."""
+    def stop_component(self, name: str) -> None:
+        """Stop a component as `docker compose stop` does (SIGTERM; SIGKILL after 30 s)."""
         self.processes[name].stop(STOP_STEPS)
+
+    def restart(self, name: str) -> None:
+        """Stop a component as `docker compose restart` does, then start it again."""
+        self.stop_component(name)
         if name in self.workers:
             self.start_worker(name)
         else:
@@ -213,7 +224,7 @@ class ScaledOutAirflow:
         order = ["scheduler", *self.workers, "dag-processor", "api-server"]
         try:
             for name in sorted(self.processes, key=lambda n: order.index(n) if n in order else 0):
-                self.processes[name].stop(STOP_STEPS)
+                self.stop_component(name)
         finally:
             if self._database_created:
                 drop_database(self.server, self.database)
@@ -294,6 +305,22 @@ class ScaledOutAirflow:
             text = newest.read_text(errors="replace").splitlines()[-lines:]
             parts.append(f"--- newest task log ({newest}) ---\n" + "\n".join(text))
         return "\n".join(parts)
+
+
+def store_settings(data_dir: Path, fernet_key: str) -> Settings:
+    """The settings of the embedded store the cluster's tasks use, for this process."""
+    return replace(load_settings(), data_dir=data_dir, fernet_key=fernet_key, mongodb_uri=None)
+
+
+def forget_snapshots(data_dir: Path, fernet_key: str) -> None:
+    """Empty what snapshots wrote (people and their tokens stay): the same day runs afresh."""
+    from spotify_etl.storage import COLLECTIONS, open_database
+
+    with open_database(store_settings(data_dir, fernet_key)) as db:
+        for name in COLLECTIONS:
+            if name not in ("users", "tokens"):
+                db[name].delete_many({})
+        db.users.update_many({}, {"$unset": {"last_snapshot_date": ""}})
 
 
 def _fernet_key() -> str:

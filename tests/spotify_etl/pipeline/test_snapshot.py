@@ -204,3 +204,21 @@ def test_a_batch_opens_the_store_once_for_all_its_people(sandbox, people, monkey
     summary = snapshot_batch(people, DAY, run_id="once")
     assert summary["by_status"] == {"success": 3}
     assert len(opened) == 1
+
+
+def test_the_snapshot_date_is_the_day_the_run_covers_or_the_day_before_it_is_due():
+    from types import SimpleNamespace
+
+    import pendulum
+
+    from spotify_etl.pipeline.snapshot import snapshot_date_for
+
+    midnight = pendulum.datetime(2026, 11, 13, tz="UTC")
+    scheduled = {"data_interval_start": midnight.subtract(days=1), "data_interval_end": midnight,
+                 "logical_date": midnight.subtract(days=1)}
+    assert snapshot_date_for(scheduled) == date(2026, 11, 12)
+    # Triggered without a logical date (the REST API's "logical_date": null): only the
+    # dag_run knows when the run is due.
+    unscheduled = {"data_interval_start": None, "data_interval_end": None,
+                   "dag_run": SimpleNamespace(run_after=midnight)}
+    assert snapshot_date_for(unscheduled) == date(2026, 11, 12)
