@@ -7,6 +7,7 @@ URLs are shown with `masked()`.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 # The machine's own server (trust authentication on loopback, as CI machines have it).
@@ -61,49 +62,38 @@ def _connect(url: str, timeout: int = 5):
     return connection
 
 
-def check_server(url: str) -> None:
-    """Raise PostgresUnavailable unless the server answers a query."""
+def _execute(url: str, statement: Any, parameters: tuple = ()) -> tuple | None:
+    """Run one statement outside a transaction; return its first row, if it has rows."""
     connection = _connect(url)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(statement, parameters)
+            return cursor.fetchone() if cursor.description else None
     finally:
         connection.close()
+
+
+def check_server(url: str) -> None:
+    """Raise PostgresUnavailable unless the server answers a query."""
+    _execute(url, "SELECT 1")
 
 
 def database_exists(server: str, name: str) -> bool:
-    connection = _connect(server)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            return cursor.fetchone() is not None
-    finally:
-        connection.close()
+    return _execute(server, "SELECT 1 FROM pg_database WHERE datname = %s", (name,)) is not None
 
 
 def create_database(server: str, name: str) -> None:
     """Create the database `name` on the server `server` connects to."""
     from psycopg2 import sql
 
-    connection = _connect(server)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
+    _execute(server, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def drop_database(server: str, name: str) -> None:
     """Drop the database `name`, closing whatever still uses it."""
     from psycopg2 import sql
 
-    connection = _connect(server)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-                           .format(sql.Identifier(name)))
-    finally:
-        connection.close()
+    _execute(server, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def ensure_database(url: str) -> bool:
