@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 APP_MODES = ("development", "extended")
 # Spotify's development mode: at most five people, all on the app's allowlist.
-DEVELOPMENT_MODE_USER_CAP = 5
 SECRET_KEY_VARIABLE = "AUTH_SERVER_SECRET_KEY"
 APP_MODE_VARIABLE = "SPOTIFY_APP_MODE"
 MIN_SECRET_KEY_LENGTH = 16

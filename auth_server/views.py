@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
-from auth_server.config import DEVELOPMENT_MODE_USER_CAP
 from auth_server.security import require_same_site_post
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
-from spotify_etl.constants import NEEDS_REAUTH
+from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
 from spotify_etl.people.deletion import delete_user
 from spotify_etl.people.directory import list_users
 from spotify_etl.people.tokens import TokenStore

@@ -17,9 +17,12 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
   A batch whose worker died (no heartbeat) is retried the same way, on any worker.
 * A 429 that asks for a long wait fails the batch, and its retry comes after that wait
   (`RetryAfterPolicy`), not after the usual back-off.
-* Each run is recorded per person in the `runs` collection; the `spotify_snapshots` Asset
-  is updated for downstream DAGs (with the snapshot date) as soon as anyone was loaded, even
-  if a batch failed; `all_batches_succeeded` then fails to flag the run.
+* Each run is recorded per person in the `runs` collection (a failed attempt never erases an
+  earlier success of the same date); the `spotify_snapshots` Asset is updated for downstream
+  DAGs (with the snapshot date) as soon as anyone was loaded, even if a batch failed;
+  `all_batches_succeeded` then fails to flag the run. A run that loaded nobody fails.
+* A configuration problem (no Spotify app, no or wrong encryption key) or a future date fails
+  the batch once, with the setting named, before anyone is touched.
 """
 
 from __future__ import annotations
@@ -89,15 +92,16 @@ def spotify_daily_snapshot():
     @task(outlets=[SNAPSHOTS], trigger_rule="all_done")
     def summarize() -> dict:
         """Sum the run up from `runs`; announce the snapshot downstream if anyone loaded."""
-        from airflow.sdk.exceptions import AirflowSkipException
+        from airflow.sdk.exceptions import AirflowFailException
 
-        from spotify_etl.pipeline.snapshot import snapshot_date_for, summarize
+        from spotify_etl.pipeline.snapshot import NobodyLoaded, snapshot_date_for, summarize
 
         context = get_current_context()
         snapshot_date = snapshot_date_for(context)
-        total = summarize(snapshot_date, context["run_id"])
-        if not total["by_status"].get("success"):
-            raise AirflowSkipException("Nobody was snapshotted: no Asset update.")
+        try:
+            total = summarize(snapshot_date, context["run_id"])
+        except NobodyLoaded as error:  # never a green run, and no Asset update
+            raise AirflowFailException(str(error)) from error
         # Downstream DAGs analyse exactly this date.
         context["outlet_events"][SNAPSHOTS].extra = {"snapshot_date": total["snapshot_date"]}
         return total

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 FIRST_DAY = date(2026, 11, 9)  # a Monday: the eight days span ISO weeks 46 and 47
 DAYS = [FIRST_DAY + timedelta(days=offset) for offset in range(8)]
 LAST_DAY = DAYS[-1]
-COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_items", "plays", "runs")
+COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_lists", "plays", "runs")
 
 
 def load_into(db, documents) -> None:

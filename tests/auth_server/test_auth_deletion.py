@@ -16,10 +16,10 @@ def give_data(user_id: str, other: str) -> None:
     """Put one document of this person in every collection that can hold their id."""
     day = "2026-11-20"
     with open_database() as db:
-        db.top_items.insert_one({"_id": document_id(user_id, day, "artists", "long_term", 1),
+        db.top_lists.insert_one({"_id": document_id(user_id, day, "artists", "long_term"),
                                  "user_id": user_id, "snapshot_date": day, "kind": "artists",
-                                 "time_range": "long_term", "rank": 1,
-                                 "item_id": "0OdUWJ0sBjDrqHygGUXeCF"})
+                                 "time_range": "long_term", "item_count": 1,
+                                 "items": [{"rank": 1, "item_id": "0OdUWJ0sBjDrqHygGUXeCF"}]})
         db.plays.insert_one({"_id": document_id(user_id, "2026-11-20T07:59:00.000Z"),
                              "user_id": user_id, "played_at": datetime(2026, 11, 20, 7, 59,
                                                                       tzinfo=UTC)})

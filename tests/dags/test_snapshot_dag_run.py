@@ -30,7 +30,7 @@ def sandbox_people(data_dir, monkeypatch):
 def _everything():
     with open_database() as db:
         return {name: sorted(db[name].find(), key=lambda d: str(d["_id"]))
-                for name in ("artists", "albums", "tracks", "top_items", "plays", "users")}
+                for name in ("artists", "albums", "tracks", "top_lists", "plays", "users")}
 
 
 def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
@@ -42,7 +42,7 @@ def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
         statuses = {r["user_id"]: r["status"] for r in db.runs.find({"snapshot_date": "2026-11-12"})}
         assert db.users.find_one({"_id": people[0]})["status"] == "needs_reauth"
     assert statuses == {people[0]: "needs_reauth", **{p: "success" for p in people[1:]}}
-    assert {d["snapshot_date"] for d in first["top_items"]} == {"2026-11-12"}
+    assert {d["snapshot_date"] for d in first["top_lists"]} == {"2026-11-12"}
 
     assert run_dag("spotify_daily_snapshot", DAY) == "success"
     assert _everything() == first
@@ -53,9 +53,33 @@ def test_manual_run_params_limit_people_and_time_ranges(sandbox_people):
     conf = {"users": [people[2]], "time_ranges": ["short_term"]}
     assert run_dag("spotify_daily_snapshot", DAY, conf) == "success"
     with open_database() as db:
-        assert db.top_items.distinct("user_id") == [people[2]]
-        assert db.top_items.distinct("time_range") == ["short_term"]
+        assert db.top_lists.distinct("user_id") == [people[2]]
+        assert db.top_lists.distinct("time_range") == ["short_term"]
 
 
 def test_unknown_user_in_params_fails_the_run_without_retries(sandbox_people):
     assert run_dag("spotify_daily_snapshot", DAY, {"users": ["nobody"]}) == "failed"
+
+
+def test_a_run_that_loaded_nobody_fails_and_announces_nothing(sandbox_people):
+    server, people = sandbox_people
+    for person in people:
+        requests.post(f"{server.url}/__sandbox/users/{person}/revoke", timeout=5)
+    assert run_dag("spotify_daily_snapshot", DAY) == "failed"
+    with open_database() as db:
+        assert {u["status"] for u in db.users.find()} == {"needs_reauth"}
+        assert db.top_lists.count_documents({}) == 0
+
+
+def test_a_run_with_a_wrong_encryption_key_fails_once_and_keeps_earlier_runs(sandbox_people,
+                                                                             monkeypatch):
+    from cryptography.fernet import Fernet
+
+    assert run_dag("spotify_daily_snapshot", DAY) == "success"
+    with open_database() as db:
+        before = sorted(db.runs.find(), key=lambda r: r["_id"])
+    monkeypatch.setenv("SPOTIFY_ETL_FERNET_KEY", Fernet.generate_key().decode())
+    assert run_dag("spotify_daily_snapshot", DAY) == "failed"
+    with open_database() as db:
+        assert sorted(db.runs.find(), key=lambda r: r["_id"]) == before
+        assert {u["status"] for u in db.users.find()} == {"active"}

@@ -214,10 +214,7 @@ def run_taste_twins(snapshot_date: date | str | None = None, k: int | None = Non
     k = k or settings.taste_twins_k
     with open_database(settings) as db:
         snapshot_date = resolve_date(db, snapshot_date)
-        items = list(db.top_items.find({"snapshot_date": snapshot_date.isoformat(),
-                                        "time_range": time_range},
-                                       projection={"user_id": 1, "kind": 1, "rank": 1,
-                                                   "item_id": 1, "genres": 1}))
+        items = repository.top_items_on(db, snapshot_date, time_range)
         user_ids, indices, scores = compute_twins(items, k)
         documents = twins_documents(user_ids, indices, scores, snapshot_date, time_range)
         ensure_indexes(db)

@@ -1,6 +1,6 @@
 """Read stored snapshots for the analytics and write their results (`diffs`, `mixes`).
 
-Every read addresses `top_items` by `_id` (user|date|kind|time_range|rank), the one lookup
+Every read addresses a top list by its `_id` (user|date|kind|time_range), the one lookup
 every store answers without a scan. Writes replace a whole result, so a rerun with the same
 inputs leaves identical documents; publishing state lives apart from the computed fields.
 Dates are `date` objects here; the stored documents hold them as YYYY-MM-DD strings.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from spotify_etl.constants import KINDS, TOP_LIMIT as MAX_RANK
+from spotify_etl.constants import KINDS
 from spotify_etl.storage import document_id
 
 if TYPE_CHECKING:
@@ -23,10 +23,10 @@ ITEM_FIELDS = ("item_id", "rank", "name", "artist_ids", "artist_names", "genres"
 def top_list(db: Database, user_id: str, snapshot_date: date, kind: str,
              time_range: str) -> list[dict[str, Any]]:
     """Return one of a person's top lists on a date, best first (empty if not stored)."""
-    ids = [document_id(user_id, snapshot_date, kind, time_range, rank)
-           for rank in range(1, MAX_RANK + 1)]
-    found = db.top_items.find({"_id": {"$in": ids}})
-    items = [{field: document.get(field) for field in ITEM_FIELDS} for document in found]
+    document = db.top_lists.find_one({"_id": document_id(user_id, snapshot_date, kind,
+                                                         time_range)})
+    items = [{field: item.get(field) for field in ITEM_FIELDS}
+             for item in (document or {}).get("items") or []]
     return sorted(items, key=lambda item: item["rank"])
 
 
@@ -37,10 +37,11 @@ def profile(db: Database, user_id: str, snapshot_date: date, time_range: str
 
 
 def has_snapshot(db: Database, user_id: str, snapshot_date: date, time_range: str) -> bool:
-    """Tell whether a person has any top item stored for a date and time range."""
-    return any(db.top_items.find_one({"_id": document_id(user_id, snapshot_date, kind,
-                                                         time_range, 1)}, projection={"_id": 1})
-               for kind in KINDS)
+    """Tell whether a person has a non-empty top list stored for a date and time range."""
+    found = db.top_lists.find({"_id": {"$in": [document_id(user_id, snapshot_date, kind,
+                                                            time_range) for kind in KINDS]}},
+                              projection={"item_count": 1})
+    return any(document.get("item_count") for document in found)
 
 
 def earlier_snapshot(db: Database, user_id: str, snapshot_date: date, days: int,
@@ -55,11 +56,11 @@ def earlier_snapshot(db: Database, user_id: str, snapshot_date: date, days: int,
 
 
 def latest_snapshot_date(db: Database) -> date | None:
-    """Return the newest snapshot date of anyone (from `users`, small; else `top_items`)."""
+    """Return the newest snapshot date of anyone (from `users`, small; else `top_lists`)."""
     dates = [u["last_snapshot_date"] for u in db.users.find({}, {"last_snapshot_date": 1})
              if u.get("last_snapshot_date")]
     if not dates:
-        newest = list(db.top_items.find({}, {"snapshot_date": 1}).sort("snapshot_date", -1)
+        newest = list(db.top_lists.find({}, {"snapshot_date": 1}).sort("snapshot_date", -1)
                       .limit(1))
         dates = [newest[0]["snapshot_date"]] if newest else []
     return date.fromisoformat(max(dates)) if dates else None
@@ -101,3 +102,14 @@ def newest_mix(db: Database, group: str, snapshot_date: date) -> dict[str, Any] 
                      .sort("snapshot_date", -1).limit(1))
         mix = older[0] if older else None
     return mix
+
+
+def top_items_on(db: Database, snapshot_date: date, time_range: str) -> list[dict[str, Any]]:
+    """Everyone's ranked items of one date and time range, one row per item (for twins)."""
+    rows = []
+    for document in db.top_lists.find({"snapshot_date": snapshot_date.isoformat(),
+                                       "kind": {"$in": list(KINDS)}, "time_range": time_range}):
+        rows.extend({**{field: item.get(field) for field in ITEM_FIELDS},
+                     "user_id": document["user_id"], "kind": document["kind"]}
+                    for item in document.get("items") or [])
+    return rows

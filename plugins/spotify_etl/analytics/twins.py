@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def profiles_from_items(items: Iterable[Mapping[str, Any]]
                         ) -> tuple[list[str], list[dict[str, list[dict[str, Any]]]]]:
-    """Group `top_items` documents of one date and time range into per-person profiles."""
+    """Group ranked items (`repository.top_items_on`) of one date and range into profiles."""
     by_user: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {"artists": [], "tracks": []})
     for item in items:

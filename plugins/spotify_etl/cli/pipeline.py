@@ -1,4 +1,4 @@
-"""Pipeline commands: run, users, stats, keygen."""
+"""Pipeline commands: run, users, stats, keygen, migrate."""
 
 from __future__ import annotations
 
@@ -30,14 +30,37 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
               type=click.Choice(TIME_RANGES),
               help="Only these time ranges (repeatable). Default: all three.")
 def run(snapshot_date: date | None, users: tuple[str, ...], time_ranges: tuple[str, ...]) -> None:
-    """Run the daily snapshot DAG for one date on this machine (through dag.test)."""
+    """Run the daily snapshot DAG for one date on this machine (through dag.test).
+
+    The date and the configuration are checked first: a future date, a date before the DAG
+    starts, no Spotify app or a wrong encryption key stop here, naming the problem, before
+    anything is read or written. Exits 1 unless someone was loaded.
+    """
     from spotify_etl.local.dag_runner import run_dag
+    from spotify_etl.pipeline.snapshot import (ConfigurationError, check_configuration,
+                                               check_snapshot_date)
+    from spotify_etl.settings import load_settings
+    from spotify_etl.spotify.client import SnapshotDateError
+    from spotify_etl.storage import open_database
 
     snapshot_date = snapshot_date or datetime.now(UTC).date() - timedelta(days=1)
+    settings = load_settings()
+    try:
+        check_snapshot_date(snapshot_date)
+        with open_database(settings) as db:
+            wanted = list(users) or [u["_id"] for u in db.users.find({}, {"_id": 1})]
+            check_configuration(db, settings, wanted)
+    except (SnapshotDateError, ConfigurationError) as error:
+        click.echo(f"run: {error}", err=True)
+        sys.exit(2)
     conf: dict = {"users": list(users)}
     if time_ranges:
         conf["time_ranges"] = list(time_ranges)
-    state = run_dag("spotify_daily_snapshot", snapshot_date, conf)
+    try:
+        state = run_dag("spotify_daily_snapshot", snapshot_date, conf)
+    except ValueError as error:  # a date the DAG does not cover
+        click.echo(f"run: {error}", err=True)
+        sys.exit(2)
     click.echo(f"spotify_daily_snapshot {snapshot_date}: {state}")
     if state != "success":
         sys.exit(1)
@@ -94,3 +117,27 @@ def keygen() -> None:
     from cryptography.fernet import Fernet
 
     click.echo(Fernet.generate_key().decode())
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the store up to today's shape (idempotent; safe to stop and run again).
+
+    Folds the per-rank `top_items` documents of older versions into `top_lists`, one document
+    per person, date, kind and time range. Nothing is lost: each list is written before its
+    old rows are removed, and lists the current pipeline already wrote are kept.
+    """
+    from spotify_etl.storage import ensure_indexes, open_database
+    from spotify_etl.storage.migrations import migrate_top_items, pending
+
+    with open_database() as db:
+        rows = pending(db)
+        if not rows:
+            click.echo("The store is up to date: nothing to migrate.")
+            return
+        ensure_indexes(db)
+        with click.progressbar(length=rows, label=f"Folding {rows} top_items rows into "
+                                                   "top_lists", file=sys.stderr) as bar:
+            done = migrate_top_items(db, progress=bar.update)
+    click.echo(f"Migrated: {done['lists_written']} top lists written, {done['lists_kept']} "
+               f"already there, {done['rows_removed']} old rows removed.")

@@ -100,10 +100,10 @@ class LocalAirflow:
     # --- the sandbox -------------------------------------------------------------------------
     def _start_sandbox(self) -> None:
         from spotify_etl.local.sandbox import (SandboxProcess, ensure_local_key,
-                                               point_at_sandbox, seed_users)
+                                               point_at_sandbox, sandbox_args, seed_users)
 
         ensure_local_key()
-        sandbox = self._stack.enter_context(SandboxProcess())
+        sandbox = self._stack.enter_context(SandboxProcess(*sandbox_args(self.people)))
         self.sandbox_url = sandbox.url
         point_at_sandbox(sandbox.url)
         seed_users(sandbox.url, self.people)

@@ -1,7 +1,8 @@
 """`make bench`: the figures we track, measured on this machine, printed as JSON.
 
 Sandbox throughput, Spotify requests per person-day, transform and load time, documents per
-person-day, DAG parse time, and the all-pairs taste match. Targets live here, never
+person-day, DAG parse time, the all-pairs taste match, and growth over a year of data
+(`bench_growth`). Targets live here, never
 in timed tests.
 """
 
@@ -105,7 +106,11 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
         results[f"pipeline_{mode}"] = pipeline_figures(mode)
     print("bench: DAG parse time...", file=sys.stderr, flush=True)
     results["dag_parse_seconds"] = dag_parse_seconds()
-    from spotify_etl.local import bench_taste_match
+    from spotify_etl.local import bench_growth, bench_taste_match
+
+    print("bench: growth, a year of daily snapshots for 10 people (a few minutes)...",
+          file=sys.stderr, flush=True)
+    results["growth"] = bench_growth.run(people=10, days=60 if quick else 365)
 
     print("bench: taste match all pairs...", file=sys.stderr, flush=True)
     results["taste_match"] = bench_taste_match.run(quick=quick)

@@ -92,6 +92,11 @@ def run_dag(dag_id: str, snapshot_date: date, conf: dict[str, Any] | None = None
     dag = load_dag(dag_id)
     # A run made at midnight after the day covers that whole day (its data interval), as the
     # scheduler's daily run does.
+    if snapshot_date >= date.max - timedelta(days=1):
+        raise ValueError(f"{snapshot_date} is not a date a snapshot can be taken for.")
     run_at = datetime.combine(snapshot_date + timedelta(days=1), time(0), tzinfo=UTC)
+    if dag.start_date is not None and run_at <= dag.start_date:
+        raise ValueError(f"{dag_id} starts on {dag.start_date.date()}: {snapshot_date} is "
+                         "before its first day, so no run of it would do anything.")
     run = dag.test(logical_date=run_at, run_conf=conf or {})
     return str(getattr(run, "state", run))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from spotify_etl.local.sandbox import SandboxProcess, ensure_local_key, point_at_sandbox, seed_users
+from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP
+from spotify_etl.local.sandbox import (SandboxProcess, ensure_local_key, point_at_sandbox,
+                                       sandbox_args, seed_users)
 from spotify_etl.settings import load_settings
 
 
@@ -31,7 +33,10 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
     today = datetime.now(UTC).date()
     dates = [today - timedelta(days=offset) for offset in range(days, 0, -1)]
     failures = 0
-    with SandboxProcess() as sandbox:
+    if user_count > DEVELOPMENT_MODE_USER_CAP:
+        print(f"Demo: {user_count} people is more than a development-mode Spotify app admits "
+              f"({DEVELOPMENT_MODE_USER_CAP}): the sandbox answers as an extended-quota app.")
+    with SandboxProcess(*sandbox_args(user_count)) as sandbox:
         print(f"Spotify sandbox (a local stand-in for Spotify) at {sandbox.url}")
         point_at_sandbox(sandbox.url)
         people = seed_users(sandbox.url, user_count)
@@ -95,7 +100,8 @@ def summary(first: date, last: date, user_ids: list[str]) -> str:
                        ["collection", "documents"]))
     lines.append(f"\nData: {figures['store']}, database {figures['database']}.")
     lines.append("Try: python -m spotify_etl stats   |   python -m spotify_etl users")
-    lines.append("Example query (pymongo or mongosh), one person's short-term top 10 on the last day:")
-    lines.append(f'  db.top_items.find({{"user_id": "{user_ids[0]}", "snapshot_date": "{last}", '
-                 '"kind": "artists", "time_range": "short_term", "rank": {"$lte": 10}}).sort({"rank": 1})')
+    lines.append("Example query (pymongo or mongosh), one person's short-term top artists on the "
+                 "last day (one document per top list):")
+    lines.append(f'  db.top_lists.find_one({{"_id": "{user_ids[0]}|{last}|artists|short_term"}})'
+                 '["items"][:10]')
     return "\n".join(lines)

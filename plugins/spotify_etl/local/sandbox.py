@@ -15,12 +15,17 @@ from pathlib import Path
 import requests
 from spotify_sandbox import CLIENT_ID, CLIENT_SECRET
 
-from spotify_etl.constants import SCOPES
+from spotify_etl.constants import DEVELOPMENT_MODE_USER_CAP, SCOPES
 from spotify_etl.settings import load_settings
 
 SANDBOX_SEED = 42
-# Development mode: the API shape every Spotify app created since February 2026 gets.
-DEFAULT_ARGS = ("--seed", str(SANDBOX_SEED), "--users", "50", "--mode", "development")
+
+
+def sandbox_args(people: int = 1) -> tuple[str, ...]:
+    """The sandbox for `people` people: development mode (the API shape every app created
+    since February 2026 gets), or the extended shape past development mode's 5-person cap."""
+    mode = "development" if people <= DEVELOPMENT_MODE_USER_CAP else "extended"
+    return ("--seed", str(SANDBOX_SEED), "--users", "50", "--mode", mode)
 READY_PREFIX = "Spotify sandbox listening on "
 
 
@@ -28,7 +33,7 @@ class SandboxProcess:
     """The sandbox as a child process (`python -m spotify_sandbox`) on a free loopback port."""
 
     def __init__(self, *args: str) -> None:
-        self.args = args or DEFAULT_ARGS
+        self.args = args or sandbox_args()
         self.process: subprocess.Popen | None = None
         self.url = ""
 

@@ -37,6 +37,10 @@ class TokenStoreError(RuntimeError):
     """The token store cannot do what was asked (no key, wrong key, unknown person)."""
 
 
+class WrongKey(TokenStoreError):
+    """The encryption key does not open a stored token."""
+
+
 def resolve_fernet_key(settings: Settings) -> str:
     """Find the encryption key: SPOTIFY_ETL_FERNET_KEY, else the Airflow Variable."""
     if settings.fernet_key:
@@ -81,13 +85,37 @@ class TokenStore:
     def _encrypt(self, token_info: dict[str, Any]) -> str:
         return self.fernet.encrypt(json.dumps(token_info).encode()).decode()
 
-    def _decrypt(self, user_id: str, blob: str) -> dict[str, Any]:
+    def _decrypt(self, user_id: str, blob: Any) -> dict[str, Any]:
+        if not isinstance(blob, str):
+            raise TokenStoreError(f"The stored token of user {user_id} is damaged (a "
+                                  f"{type(blob).__name__}, not ciphertext): they must reconnect.")
         try:
-            return json.loads(self.fernet.decrypt(blob.encode()))
+            token_info = json.loads(self.fernet.decrypt(blob.encode()))
         except InvalidToken:
-            raise TokenStoreError(
+            raise WrongKey(
                 f"Cannot decrypt the stored token of user {user_id}: the encryption key is not "
-                "the one it was stored with.") from None
+                "the one it was stored with, or the token is damaged.") from None
+        except ValueError:  # decrypted, but not the JSON this store writes
+            raise TokenStoreError(f"The stored token of user {user_id} is damaged: they must "
+                                  "reconnect.") from None
+        if not isinstance(token_info, dict) or not isinstance(token_info.get("refresh_token"),
+                                                              str):
+            raise TokenStoreError(f"The stored token of user {user_id} has no refresh token: "
+                                  "they must reconnect.")
+        return token_info
+
+    def readable(self, user_ids: list[str]) -> dict[str, bool]:
+        """Tell, for each person with a stored token, whether the key opens it."""
+        found: dict[str, bool] = {}
+        for document in self.db.tokens.find({"_id": {"$in": list(user_ids)}}):
+            try:
+                self._decrypt(document["_id"], document.get("token"))
+                found[document["_id"]] = True
+            except WrongKey:
+                found[document["_id"]] = False
+            except TokenStoreError:
+                found[document["_id"]] = True  # the key is fine; this one token is damaged
+        return found
 
     def save_user(self, profile: dict[str, Any], token_info: dict[str, Any],
                   *, consented_at: datetime | None = None) -> str:
@@ -156,6 +184,17 @@ class MongoCacheHandler(CacheHandler):
         if self._token_info is None:
             self._token_info = self.store.token_info(self.user_id)
         return self._token_info
+
+    def reload(self) -> bool:
+        """Read the stored token again; True when another process changed it meanwhile.
+
+        Two runs of one person may refresh at once; when Spotify rotates refresh tokens, the
+        slower one holds a refresh token that no longer works although the person's access
+        is fine. The newer stored token lets it carry on instead of marking them.
+        """
+        before = (self._token_info or {}).get("refresh_token")
+        self._token_info = self.store.token_info(self.user_id)
+        return bool(self._token_info) and self._token_info.get("refresh_token") != before
 
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
         # Saved at once: a rotated refresh token replaces the old one, which stops working.

@@ -1,19 +1,18 @@
 """Write one person-day into MongoDB: bulk upserts on natural keys, so a rerun changes nothing.
 
 One `bulk_write` per collection. Catalogue documents (artists, tracks, albums) keep the latest
-metadata; a snapshot's top items replace that snapshot's previous ranks for the same
-(user, date, kind, time range); plays are keyed by (user, played_at).
+metadata; each top list is one document (user, date, kind, time range) replaced as a whole, so a
+rerun leaves no stale rank; plays are keyed by (user, played_at).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pymongo import DeleteMany, UpdateOne
+from pymongo import ReplaceOne, UpdateOne
 
-from spotify_etl.constants import TOP_LIMIT
+from spotify_etl.pipeline.transform import records, top_list_documents
 from spotify_etl.storage import document_id
-from spotify_etl.pipeline.transform import records
 
 if TYPE_CHECKING:
     from datetime import date
@@ -47,6 +46,14 @@ def _artist_name_ops(day: UserDay, snapshot_date: str) -> list[UpdateOne]:
             for artist_id, name in names.items() if artist_id not in full]
 
 
+def quarantine_documents(user_id: str, snapshot_date: date,
+                         day: UserDay) -> list[dict[str, Any]]:
+    """Keep what Spotify sent but could not be used, raw, with where it was and why."""
+    when = snapshot_date.isoformat()
+    return [{"_id": document_id(user_id, when, entry["source"], entry["position"]),
+             "user_id": user_id, "snapshot_date": when, **entry} for entry in day.quarantined]
+
+
 def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
                   fetched: set[tuple[str, str]]) -> dict[str, int]:
     """Upsert one person-day; `fetched` names the (kind, time_range) lists that were read."""
@@ -65,23 +72,15 @@ def load_user_day(db: Database, user_id: str, snapshot_date: date, day: UserDay,
     write("albums", _catalogue_ops(day.albums, when))
     write("tracks", _catalogue_ops(day.tracks, when))
 
-    top_ops: list = []
-    for (kind, time_range) in sorted(fetched):
-        part = day.top_items[(day.top_items["kind"] == kind)
-                             & (day.top_items["time_range"] == time_range)]
-        for document in records(part):
-            key = document_id(user_id, when, kind, time_range, document["rank"])
-            top_ops.append(UpdateOne({"_id": key}, {"$set": document}, upsert=True))
-        # A shorter list than last time (a rerun later in the day) must not leave stale ranks.
-        stale = [document_id(user_id, when, kind, time_range, rank)
-                 for rank in range(len(part) + 1, TOP_LIMIT + 1)]
-        if stale:
-            top_ops.append(DeleteMany({"_id": {"$in": stale}}))
-    write("top_items", top_ops)
-
+    write("top_lists", [ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+                        for document in top_list_documents(user_id, snapshot_date,
+                                                           day.top_items, fetched)])
     write("plays", [UpdateOne({"_id": document_id(user_id, document["played_at"])},
                               {"$set": document}, upsert=True)
                     for document in records(day.plays)])
+    write("quarantine", [ReplaceOne({"_id": document["_id"]}, document, upsert=True)
+                         for document in quarantine_documents(user_id, snapshot_date, day)])
+    counts["quarantined"] = len(day.quarantined)
     counts["documents"] = (len(day.artists) + len(day.albums) + len(day.tracks)
-                           + len(day.top_items) + len(day.plays))
+                           + len(fetched) + len(day.plays) + len(day.quarantined))
     return counts

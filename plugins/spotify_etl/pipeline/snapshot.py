@@ -19,13 +19,14 @@ import pandas as pd
 import requests
 from spotipy.exceptions import SpotifyException
 
-from spotify_etl.pipeline.extract import artists_to_refresh, extract_user_day, newest_play_ms
+from spotify_etl.pipeline.extract import artists_to_refresh, extract_user_day, play_cursor_ms
 from spotify_etl.pipeline.load import load_user_day
-from spotify_etl.constants import ACTIVE, SUCCESS, TIME_RANGES
+from spotify_etl.constants import ACTIVE, PARTIAL, SUCCESS, TIME_RANGES
 from spotify_etl.settings import Settings, load_settings
 from spotify_etl.spotify.client import (NeedsReauthorization, RateLimited, SnapshotDateError,
                                         SpotifySource, SpotifyUnavailable)
 from spotify_etl.storage import document_id, ensure_definitions, open_database
+from spotify_etl.storage.migrations import pending as pending_migration
 from spotify_etl.people.directory import list_users
 from spotify_etl.people.tokens import TokenStore, TokenStoreError
 from spotify_etl.pipeline.transform import artists_frame, transform_user_day
@@ -36,10 +37,19 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 log = logging.getLogger(__name__)
+LOADED = (SUCCESS, PARTIAL)  # the person's data for the date is stored
 
 
 class BatchIncomplete(RuntimeError):
     """Some people in the batch failed in a way a retry may fix."""
+
+
+class ConfigurationError(ValueError):
+    """The pipeline is not configured to snapshot anyone; named once, not per person."""
+
+
+class NobodyLoaded(RuntimeError):
+    """A run ended without loading anyone: it must not pass for a success."""
 
 
 @dataclass
@@ -76,6 +86,10 @@ def plan_batches(settings: Settings | None = None, user_ids: list[str] | None = 
     size = batch_size or settings.batch_size
     with open_database(settings) as db:
         ensure_definitions(db)
+        if pending_migration(db):
+            log.warning("This store still holds top lists in the old per-rank shape "
+                        "(top_items): run `python -m spotify_etl migrate` to fold them into "
+                        "top_lists; the analytics read top_lists only.")
         users = list_users(db, user_ids=user_ids or None)
     known = {user["_id"] for user in users}
     unknown = sorted(set(user_ids or []) - known)
@@ -89,6 +103,38 @@ def plan_batches(settings: Settings | None = None, user_ids: list[str] | None = 
     return [active[i:i + size] for i in range(0, len(active), size)]
 
 
+def check_snapshot_date(snapshot_date: date, *, today: date | None = None) -> None:
+    """Refuse a date no source can answer for (the future), before any side effect."""
+    today = today or datetime.now(UTC).date()
+    if snapshot_date > today:
+        raise SnapshotDateError(f"{snapshot_date} is in the future (today is {today}, UTC): "
+                                "a snapshot can only be taken of a day that has begun.")
+
+
+def check_configuration(db: Database, settings: Settings,
+                        user_ids: list[str]) -> TokenStore:
+    """Check what every person's snapshot needs, once; return the token store to use.
+
+    A missing Spotify app, a missing or malformed encryption key, or a key that opens none of
+    the stored tokens is the operator's problem, not each person's: it is raised once as a
+    `ConfigurationError` before anyone is touched.
+    """
+    if not settings.client_id:
+        raise ConfigurationError("SPOTIFY_CLIENT_ID is not set: the pipeline has no Spotify app "
+                                 "to act for anyone (see .env.example).")
+    store = TokenStore(db, settings)
+    try:
+        store.fernet  # noqa: B018 - resolves and validates the key
+    except TokenStoreError as error:
+        raise ConfigurationError(str(error)) from None
+    readable = store.readable(user_ids)
+    if user_ids and readable and not any(readable.values()):
+        raise ConfigurationError(
+            "SPOTIFY_ETL_FERNET_KEY opens none of the stored tokens: it is not the key they "
+            "were stored with. Restore that key (or have people reconnect); nothing was changed.")
+    return store
+
+
 def snapshot_batch(user_ids: list[str], snapshot_date: date, *, run_id: str,
                    time_ranges: list[str] | None = None,
                    settings: Settings | None = None) -> dict[str, Any]:
@@ -98,16 +144,18 @@ def snapshot_batch(user_ids: list[str], snapshot_date: date, *, run_id: str,
     invalid = sorted(set(time_ranges) - set(TIME_RANGES))
     if invalid:
         raise ValueError(f"Unknown time range(s) {invalid}; use {', '.join(TIME_RANGES)}")
+    check_snapshot_date(snapshot_date)
     with open_database(settings) as db:
-        return _snapshot_batch(db, user_ids, snapshot_date, run_id, time_ranges, settings)
+        store = check_configuration(db, settings, user_ids)
+        return _snapshot_batch(db, store, user_ids, snapshot_date, run_id, time_ranges,
+                               settings)
 
 
-def _snapshot_batch(db: Database, user_ids: list[str], snapshot_date: date, run_id: str,
-                    time_ranges: list[str], settings: Settings) -> dict[str, Any]:
-    store = TokenStore(db, settings)
+def _snapshot_batch(db: Database, store: TokenStore, user_ids: list[str], snapshot_date: date,
+                    run_id: str, time_ranges: list[str], settings: Settings) -> dict[str, Any]:
     done = {run["user_id"] for run in db.runs.find(
         {"_id": {"$in": [document_id(user_id, snapshot_date) for user_id in user_ids]},
-         "run_id": run_id, "status": SUCCESS}, projection={"user_id": 1})}
+         "run_id": run_id, "status": {"$in": list(LOADED)}}, projection={"user_id": 1})}
     artists_fetched: set[str] = set()
     results: list[UserResult] = []
     for position, user_id in enumerate(user_ids, start=1):
@@ -139,17 +187,29 @@ def _snapshot_batch(db: Database, user_ids: list[str], snapshot_date: date, run_
 
 def summarize(snapshot_date: date, run_id: str,
               settings: Settings | None = None) -> dict[str, Any]:
-    """Sum one run up from the `runs` collection (small enough for an XCom)."""
+    """Sum one run up from the `runs` collection (small enough for an XCom).
+
+    Counts each person by this run's own attempt (`last_attempt`); `loaded` is how many people
+    this run stored data for. Raises `NobodyLoaded` when that is nobody.
+    """
     with open_database(settings) as db:
-        runs = list(db.runs.find({"snapshot_date": snapshot_date.isoformat(), "run_id": run_id},
-                                 projection={"status": 1, "counts": 1, "api_call_total": 1}))
+        runs = list(db.runs.find({"snapshot_date": snapshot_date.isoformat(),
+                                  "last_attempt.run_id": run_id},
+                                 projection={"status": 1, "run_id": 1, "counts": 1,
+                                             "api_call_total": 1, "last_attempt": 1}))
+    mine = [run for run in runs if run.get("run_id") == run_id and run["status"] in LOADED]
     total = {"snapshot_date": snapshot_date.isoformat(), "run_id": run_id, "users": len(runs),
-             "by_status": _count(run["status"] for run in runs),
-             "documents": sum((run.get("counts") or {}).get("documents", 0) for run in runs),
-             "api_calls": sum(run.get("api_call_total", 0) for run in runs)}
-    log.info("Snapshot %s: %s people, %s documents, %s API calls, by status %s",
-             total["snapshot_date"], total["users"], total["documents"], total["api_calls"],
-             total["by_status"])
+             "by_status": _count(run["last_attempt"]["status"] for run in runs),
+             "loaded": len(mine),
+             "documents": sum((run.get("counts") or {}).get("documents", 0) for run in mine),
+             "api_calls": sum(run.get("api_call_total", 0) for run in mine)}
+    log.info("Snapshot %s: %s people, %s loaded, %s documents, %s API calls, by status %s",
+             total["snapshot_date"], total["users"], total["loaded"], total["documents"],
+             total["api_calls"], total["by_status"])
+    if not total["loaded"]:
+        reason = (f"by status {total['by_status']}" if runs else
+                  "nobody was attempted (no active people: connect someone with `make auth`)")
+        raise NobodyLoaded(f"Snapshot {total['snapshot_date']} loaded nobody: {reason}.")
     return total
 
 
@@ -162,22 +222,27 @@ def _count(values) -> dict[str, int]:
 
 def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: str,
                   time_ranges: list[str], settings: Settings, store: TokenStore,
-                  artists_fetched: set[str] | None = None) -> UserResult:
-    """Snapshot one person into an open database; never raises for a problem of theirs alone."""
+                  artists_fetched: set[str] | None = None,
+                  source: SpotifySource | None = None) -> UserResult:
+    """Snapshot one person into an open database; never raises for a problem of theirs alone.
+
+    `source` answers as Spotify would (default: Spotify's Web API as this person, through
+    their stored token); the growth benchmark passes one that answers in-process.
+    """
     started, started_at = time.monotonic(), datetime.now(UTC)
     artists_fetched = artists_fetched if artists_fetched is not None else set()
     result = UserResult(user_id, "failed")
-    source: SpotifySource | None = None
     try:
         user = db.users.find_one({"_id": user_id}, projection={"status": 1})
-        after_ms = newest_play_ms(db, user_id)
+        after_ms = play_cursor_ms(db, user_id, snapshot_date)
         if user is None:  # deleted since the batch was planned: nothing to do, nothing to record
             result.status, result.error = "skipped", "no longer connected"
             return result
         if user.get("status") != ACTIVE:
             result.status, result.error = "skipped", f"status is {user.get('status')}"
             return result
-        source = SpotifySource(settings, store.cache_handler(user_id), as_of=snapshot_date)
+        source = source or SpotifySource(settings, store.cache_handler(user_id),
+                                         as_of=snapshot_date)
         raw = extract_user_day(source, snapshot_date, time_ranges, after_ms)
         transform_started = time.monotonic()
         day = transform_user_day(user_id, snapshot_date, raw.top, raw.plays)
@@ -194,12 +259,14 @@ def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: st
             result.status, result.error = "skipped", "deleted during the snapshot"
             return result  # deleted while we read Spotify: store nothing of theirs
         result.counts = load_user_day(db, user_id, snapshot_date, day, set(raw.top))
-        db.users.update_one({"_id": user_id},
-                            {"$max": {"last_snapshot_date": snapshot_date.isoformat()}})
+        progress: dict[str, Any] = {"last_snapshot_date": snapshot_date.isoformat()}
+        if raw.plays_cursor_ms is not None:
+            progress["plays_cursor_ms"] = raw.plays_cursor_ms
+        db.users.update_one({"_id": user_id}, {"$max": progress})
         result.transform_load_seconds = ((lookup_started - transform_started)
                                          + (time.monotonic() - load_started))
         result.dropped = dict(day.dropped)
-        result.status = SUCCESS
+        result.status = PARTIAL if day.quarantined else SUCCESS
         _record(result, user_id, snapshot_date, run_id, started, started_at, source, db)
         return result
     except NeedsReauthorization as error:
@@ -217,10 +284,12 @@ def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: st
     except SpotifyException as error:
         result.error = f"Spotify answered {error.http_status}: {_last_line(error.msg)}"
         result.retryable = error.http_status >= 500 or error.http_status == 429
+    except TokenStoreError as error:  # this person's stored token: a retry cannot help
+        result.error = str(error)
     except Exception as error:  # noqa: BLE001 - one person's surprise must not stop the others
         log.exception("Snapshot of %s failed", user_id)
         result.error = f"{type(error).__name__}: {_last_line(str(error))}"
-        result.retryable = not isinstance(error, (TokenStoreError, ValueError, KeyError))
+        result.retryable = not isinstance(error, (ValueError, KeyError))
     _record_apart(result, user_id, snapshot_date, run_id, started, started_at, source, db)
     return result
 
@@ -231,9 +300,21 @@ def _last_line(text: str) -> str:
 
 def _record(result: UserResult, user_id: str, snapshot_date: date, run_id: str, started: float,
             started_at: datetime, source: SpotifySource | None, db: Database) -> None:
-    """Write the person's run document (one per person and snapshot date)."""
+    """Write the person's run document (one per person and snapshot date).
+
+    The document keeps the best outcome for the date: a failed attempt after a success is
+    kept as `last_attempt` only, never overwriting the success; `attempts` counts them all.
+    """
     result.duration_seconds = round(time.monotonic() - started, 3)
     result.api_calls = dict(source.calls) if source else {}
+    key = document_id(user_id, snapshot_date)
+    attempt = {"run_id": run_id, "status": result.status, "error": result.error,
+               "at": datetime.now(UTC)}
+    if result.status not in LOADED:
+        kept = db.runs.update_one({"_id": key, "status": {"$in": list(LOADED)}},
+                                  {"$set": {"last_attempt": attempt}, "$inc": {"attempts": 1}})
+        if kept.matched_count:
+            return
     document = {
         "user_id": user_id, "snapshot_date": snapshot_date.isoformat(), "run_id": run_id,
         "status": result.status, "counts": result.counts, "dropped": result.dropped,
@@ -244,8 +325,8 @@ def _record(result: UserResult, user_id: str, snapshot_date: date, run_id: str, 
         "started_at": started_at,
         "finished_at": datetime.now(UTC), "error": result.error,
     }
-    db.runs.update_one({"_id": document_id(user_id, document["snapshot_date"])},
-                       {"$set": document, "$inc": {"attempts": 1}}, upsert=True)
+    db.runs.update_one({"_id": key}, {"$set": {**document, "last_attempt": attempt},
+                                      "$inc": {"attempts": 1}}, upsert=True)
 
 
 def _record_apart(result: UserResult, user_id: str, snapshot_date: date, run_id: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -35,6 +35,8 @@ class UserDay:
     top_items: pd.DataFrame
     plays: pd.DataFrame
     dropped: Counter[str] = field(default_factory=Counter)
+    # What Spotify sent that could not be used (null or malformed), kept raw with the reason.
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
 
     def artist_ids_needing_details(self) -> set[str]:
         """Artists referenced by tracks or plays whose full details this payload lacks."""
@@ -68,14 +70,22 @@ def _problem(item: Any, *, kind: str) -> str | None:
     return None
 
 
-def _valid(items: list[Any], kind: str, dropped: Counter[str]) -> list[dict[str, Any]]:
+QUARANTINED = ("null", "malformed")  # kept aside; local files are simply not catalogue items
+
+
+def _valid(items: list[Any], kind: str, dropped: Counter[str], quarantined: list[dict[str, Any]],
+           source: str) -> list[tuple[int, dict[str, Any]]]:
+    """Keep the usable items with their position in Spotify's list (1-based)."""
     keep = []
-    for item in items or []:
+    for position, item in enumerate(items or [], start=1):
         problem = _problem(item, kind=kind)
         if problem:
             dropped[f"{kind}:{problem}"] += 1
+            if problem in QUARANTINED:
+                quarantined.append({"source": source, "position": position, "reason": problem,
+                                    "item": item})
         else:
-            keep.append(item)
+            keep.append((position, item))
     return keep
 
 
@@ -142,43 +152,63 @@ def albums_frame(tracks: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def top_items_frame(user_id: str, snapshot_date: date, kind: str, time_range: str,
-                    items: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rank valid top items 1..n in Spotify's order, one row per item."""
+                    items: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
+    """One row per valid top item, ranked by its position in Spotify's own list.
+
+    A dropped item leaves its rank empty rather than moving everyone after it up: rank 7 is
+    what Spotify put seventh, whatever came before it.
+    """
     records = []
-    for item in items:
+    for position, item in items:
         is_track = kind == "tracks"
         records.append({
             "user_id": user_id, "snapshot_date": snapshot_date.isoformat(), "kind": kind,
-            "time_range": time_range, "item_id": item["id"], "name": item["name"],
+            "time_range": time_range, "rank": position, "item_id": item["id"],
+            "name": item["name"],
             "artist_ids": [a["id"] for a in item["artists"]] if is_track else [item["id"]],
             "artist_names": [a.get("name") for a in item["artists"]] if is_track else [item["name"]],
             "genres": None if is_track else list(item.get("genres") or []),
         })
-    frame = pd.DataFrame.from_records(records, columns=[c for c in TOP_ITEM_COLUMNS if c != "rank"])
-    frame = frame.drop_duplicates("item_id", keep="first").reset_index(drop=True)
-    frame.insert(4, "rank", range(1, len(frame) + 1))
-    return frame
+    frame = _frame(records, TOP_ITEM_COLUMNS)
+    return frame.drop_duplicates("item_id", keep="first").reset_index(drop=True)
 
 
-def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str]) -> tuple[pd.DataFrame, list]:
+def _instant(value: Any) -> datetime | None:
+    """Parse Spotify's ISO 8601 instant ("2026-11-19T20:51:42.485Z") as aware UTC, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None  # Spotify always says UTC; a naive time is not Spotify's
+    return parsed.astimezone(UTC)
+
+
+def plays_frame(user_id: str, plays: list[Any], dropped: Counter[str],
+                quarantined: list[dict[str, Any]] | None = None) -> tuple[pd.DataFrame, list]:
     """Tabulate play-history items (one row per played_at); return the rows and their tracks."""
     records, tracks = [], []
-    for play in plays or []:
+    quarantined = quarantined if quarantined is not None else []
+    for position, play in enumerate(plays or [], start=1):
         if not isinstance(play, dict) or play.get("track") is None:
-            dropped["plays:null" if play is None or isinstance(play, dict) else "plays:malformed"] += 1
-            continue
-        track = play["track"]
-        problem = _problem(track, kind="tracks")
-        played_at = pd.to_datetime(play.get("played_at"), utc=True, errors="coerce")
-        if problem is None and pd.isna(played_at):
-            problem = "malformed"
+            problem = "null" if play is None or isinstance(play, dict) else "malformed"
+        else:
+            problem = _problem(play["track"], kind="tracks")
+            if problem is None and _instant(play.get("played_at")) is None:
+                problem = "malformed"
         if problem:
             dropped[f"plays:{problem}"] += 1
+            if problem in QUARANTINED:
+                quarantined.append({"source": "plays", "position": position, "reason": problem,
+                                    "item": play})
             continue
+        track, played_at = play["track"], _instant(play["played_at"])
         context = play.get("context") or {}
         tracks.append(track)
         records.append({
-            "user_id": user_id, "played_at": played_at.to_pydatetime(), "track_id": track["id"],
+            "user_id": user_id, "played_at": played_at, "track_id": track["id"],
             "track_name": track["name"], "artist_ids": [a["id"] for a in track["artists"]],
             "artist_names": [a.get("name") for a in track["artists"]],
             "album_id": (track.get("album") or {}).get("id"),
@@ -194,18 +224,46 @@ def transform_user_day(user_id: str, snapshot_date: date, top: dict[tuple[str, s
                        plays: list[Any]) -> UserDay:
     """Build one person's tables for one day from the raw payloads."""
     dropped: Counter[str] = Counter()
+    quarantined: list[dict[str, Any]] = []
     top_frames, all_tracks, full_artists = [], [], []
     for (kind, time_range), items in top.items():
-        valid = _valid(items, kind, dropped)
+        valid = _valid(items, kind, dropped, quarantined, f"top:{kind}:{time_range}")
         top_frames.append(top_items_frame(user_id, snapshot_date, kind, time_range, valid))
-        (all_tracks if kind == "tracks" else full_artists).extend(valid)
-    plays_table, play_tracks = plays_frame(user_id, plays, dropped)
+        (all_tracks if kind == "tracks" else full_artists).extend(item for _, item in valid)
+    plays_table, play_tracks = plays_frame(user_id, plays, dropped, quarantined)
     all_tracks.extend(play_tracks)
     top_items = (pd.concat(top_frames, ignore_index=True) if top_frames
                  else _frame([], TOP_ITEM_COLUMNS))
     return UserDay(tracks=tracks_frame(all_tracks), artists=artists_frame(full_artists),
                    albums=albums_frame(all_tracks), top_items=top_items, plays=plays_table,
-                   dropped=dropped)
+                   dropped=dropped, quarantined=quarantined)
+
+
+TOP_LIST_ITEM_FIELDS = ("rank", "item_id", "name", "artist_ids", "artist_names", "genres")
+
+
+def top_list_documents(user_id: str, snapshot_date: date, top_items: pd.DataFrame,
+                       fetched: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Bucket the ranked rows into one document per top list (MongoDB's bucket pattern).
+
+    One document per (person, snapshot date, kind, time range) that was read, keyed by those
+    four, its items in rank order; a list Spotify returned empty is stored empty, so a rerun
+    replaces it whole. Tracks carry no `genres` (Spotify gives genres on artists only).
+    """
+    from spotify_etl.storage.keys import document_id
+
+    rows = records(top_items)
+    documents = []
+    for kind, time_range in sorted(fetched):
+        items = [{field: row[field] for field in TOP_LIST_ITEM_FIELDS
+                  if not (field == "genres" and kind == "tracks")}
+                 for row in rows if row["kind"] == kind and row["time_range"] == time_range]
+        items.sort(key=lambda item: item["rank"])
+        documents.append({"_id": document_id(user_id, snapshot_date, kind, time_range),
+                          "user_id": user_id, "snapshot_date": snapshot_date.isoformat(),
+                          "kind": kind, "time_range": time_range, "item_count": len(items),
+                          "items": items})
+    return documents
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

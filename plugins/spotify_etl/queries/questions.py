@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Callable
 
 from spotify_etl.constants import ACTIVE, FAILED_RUN_STATUSES, KINDS, NEEDS_REAUTH, TIME_RANGES
+from spotify_etl.storage.keys import document_id
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -110,13 +111,12 @@ def _latest_date(db: Database, params: dict[str, Any]) -> str:
 
 
 def _number_one_artist(db: Database, params: dict[str, Any]) -> str:
-    item = db.top_items.find_one({"user_id": params["user_id"],
-                                  "snapshot_date": params["snapshot_date"], "kind": "artists",
-                                  "time_range": params["time_range"], "rank": 1})
-    if item is None:
+    top = db.top_lists.find_one({"_id": document_id(params["user_id"], params["snapshot_date"],
+                                                    "artists", params["time_range"])})
+    if not top or not top.get("items"):
         raise QueryError(f"{params['user_id']} has no {params['time_range']} top artist on "
                          f"{params['snapshot_date']}")
-    return item["item_id"]
+    return top["items"][0]["item_id"]
 
 
 def _commonest_genre(db: Database, params: dict[str, Any]) -> str:
@@ -154,28 +154,33 @@ def _limit(default: int) -> Param:
     return Param("limit", "how many rows at most", default, int, example=default)
 
 
-TOP_ITEMS_BY_USER = ("top_items", [("user_id", 1), ("snapshot_date", 1), ("kind", 1),
-                                   ("time_range", 1), ("rank", 1)])
-TOP_ITEMS_BY_DATE = ("top_items", [("snapshot_date", 1), ("kind", 1), ("time_range", 1),
-                                   ("rank", 1)])
+TOP_LISTS_BY_USER = ("top_lists", [("user_id", 1), ("snapshot_date", 1), ("kind", 1),
+                                   ("time_range", 1)])
+TOP_LISTS_BY_DATE = ("top_lists", [("snapshot_date", 1), ("kind", 1), ("time_range", 1)])
+TOP_LISTS_BY_ITEM = ("top_lists", [("kind", 1), ("items.item_id", 1), ("snapshot_date", 1)])
 
 
 # ---------------------------------------------------------------- the questions
 def _top_list(p: dict[str, Any]) -> Spec:
-    return Spec("top_items",
-                filter={"user_id": p["user_id"], "snapshot_date": p["snapshot_date"],
-                        "kind": p["kind"], "time_range": p["time_range"],
-                        "rank": {"$lte": p["limit"]}},
-                projection={"_id": 0, "rank": 1, "name": 1, "artist_names": 1, "genres": 1},
-                sort=[("rank", 1)])
+    return Spec("top_lists", pipeline=[
+        {"$match": {"user_id": p["user_id"], "snapshot_date": p["snapshot_date"],
+                    "kind": p["kind"], "time_range": p["time_range"]}},
+        {"$unwind": "$items"},
+        {"$match": {"items.rank": {"$lte": p["limit"]}}},
+        {"$project": {"_id": 0, "rank": "$items.rank", "name": "$items.name",
+                      "artist_names": "$items.artist_names", "genres": "$items.genres"}},
+        {"$sort": {"rank": 1}},
+    ])
 
 
 def _shares_my_number_one(p: dict[str, Any]) -> Spec:
-    return Spec("top_items", pipeline=[
-        {"$match": {"kind": "artists", "item_id": p["artist_id"],
+    return Spec("top_lists", pipeline=[
+        {"$match": {"kind": "artists", "items.item_id": p["artist_id"],
                     "snapshot_date": p["snapshot_date"], "user_id": {"$ne": p["user_id"]}}},
-        {"$group": {"_id": "$user_id", "artist": {"$first": "$name"},
-                    "best_rank": {"$min": "$rank"}, "lists": {"$sum": 1}}},
+        {"$unwind": "$items"},
+        {"$match": {"items.item_id": p["artist_id"]}},
+        {"$group": {"_id": "$user_id", "artist": {"$first": "$items.name"},
+                    "best_rank": {"$min": "$items.rank"}, "lists": {"$sum": 1}}},
         {"$project": {"_id": 0, "user_id": "$_id", "artist": 1, "best_rank": 1, "lists": 1}},
         {"$sort": {"best_rank": 1, "lists": -1, "user_id": 1}},
     ])
@@ -184,13 +189,16 @@ def _shares_my_number_one(p: dict[str, Any]) -> Spec:
 def _new_in_top10(p: dict[str, Any]) -> Spec:
     before = (date.fromisoformat(p["snapshot_date"]) - timedelta(days=p["days"])).isoformat()
     now = p["snapshot_date"]
-    return Spec("top_items", pipeline=[
+    return Spec("top_lists", pipeline=[
         {"$match": {"user_id": p["user_id"], "snapshot_date": {"$in": [before, now]},
-                    "kind": "artists", "time_range": p["time_range"], "rank": {"$lte": 10}}},
-        {"$group": {"_id": "$item_id", "name": {"$first": "$name"},
-                    "rank": {"$max": {"$cond": [{"$eq": ["$snapshot_date", now]}, "$rank", None]}},
+                    "kind": "artists", "time_range": p["time_range"]}},
+        {"$unwind": "$items"},
+        {"$match": {"items.rank": {"$lte": 10}}},
+        {"$group": {"_id": "$items.item_id", "name": {"$first": "$items.name"},
+                    "rank": {"$max": {"$cond": [{"$eq": ["$snapshot_date", now]},
+                                                "$items.rank", None]}},
                     "rank_before": {"$max": {"$cond": [{"$eq": ["$snapshot_date", before]},
-                                                       "$rank", None]}}}},
+                                                       "$items.rank", None]}}}},
         {"$match": {"rank": {"$ne": None}, "rank_before": None}},
         {"$project": {"_id": 0, "rank": 1, "name": 1, "artist_id": "$_id"}},
         {"$sort": {"rank": 1}},
@@ -225,12 +233,13 @@ def _listening_hours(p: dict[str, Any]) -> Spec:
 
 
 def _top_genres(p: dict[str, Any]) -> Spec:
-    return Spec("top_items", pipeline=[
+    return Spec("top_lists", pipeline=[
         {"$match": {"snapshot_date": p["snapshot_date"], "kind": "artists",
                     "time_range": p["time_range"]}},
-        {"$unwind": "$genres"},
-        {"$group": {"_id": "$genres", "people": {"$addToSet": "$user_id"},
-                    "artists": {"$addToSet": "$item_id"}}},
+        {"$unwind": "$items"},
+        {"$unwind": "$items.genres"},
+        {"$group": {"_id": "$items.genres", "people": {"$addToSet": "$user_id"},
+                    "artists": {"$addToSet": "$items.item_id"}}},
         {"$project": {"_id": 0, "genre": "$_id", "people": {"$size": "$people"},
                       "artists": {"$size": "$artists"}}},
         {"$sort": {"people": -1, "artists": -1, "genre": 1}},
@@ -239,12 +248,13 @@ def _top_genres(p: dict[str, Any]) -> Spec:
 
 
 def _track_leaderboard(p: dict[str, Any]) -> Spec:
-    return Spec("top_items", pipeline=[
+    return Spec("top_lists", pipeline=[
         {"$match": {"snapshot_date": p["snapshot_date"], "kind": "tracks",
                     "time_range": p["time_range"]}},
-        {"$group": {"_id": "$item_id", "name": {"$first": "$name"},
-                    "artists": {"$first": "$artist_names"}, "people": {"$sum": 1},
-                    "best_rank": {"$min": "$rank"}, "mean_rank": {"$avg": "$rank"}}},
+        {"$unwind": "$items"},
+        {"$group": {"_id": "$items.item_id", "name": {"$first": "$items.name"},
+                    "artists": {"$first": "$items.artist_names"}, "people": {"$sum": 1},
+                    "best_rank": {"$min": "$items.rank"}, "mean_rank": {"$avg": "$items.rank"}}},
         {"$sort": {"people": -1, "best_rank": 1, "_id": 1}},
         {"$limit": p["limit"]},
         {"$project": {"_id": 0, "track_id": "$_id", "name": 1, "artists": 1, "people": 1,
@@ -313,17 +323,17 @@ ARTIST_OF_USER = Param("artist_id", "Spotify artist id; default: the person's #1
 
 QUERIES: dict[str, Query] = {query.name: query for query in (
     Query("top_list", "What are a person's current top 10 artists (or tracks) in a time range?",
-          (USER, KIND, TIME_RANGE, _limit(10), SNAPSHOT_DATE), _top_list, TOP_ITEMS_BY_USER,
+          (USER, KIND, TIME_RANGE, _limit(10), SNAPSHOT_DATE), _top_list, TOP_LISTS_BY_USER,
           ("rank", "name", "artist_names", "genres")),
     Query("shares_my_number_one",
           "Who else has my #1 artist in one of their top artist lists?",
           (USER, TIME_RANGE, SNAPSHOT_DATE, ARTIST_OF_USER), _shares_my_number_one,
-          ("top_items", [("kind", 1), ("item_id", 1), ("snapshot_date", 1)]),
+          TOP_LISTS_BY_ITEM,
           ("user_id", "artist", "best_rank", "lists"),
           notes="The artist id comes from `top_list` with `limit` 1 (the default does that)."),
     Query("new_in_top10",
           "Which artists entered a person's short-term top 10 in the last week?",
-          (USER, TIME_RANGE, SNAPSHOT_DATE, DAYS_BACK), _new_in_top10, TOP_ITEMS_BY_USER,
+          (USER, TIME_RANGE, SNAPSHOT_DATE, DAYS_BACK), _new_in_top10, TOP_LISTS_BY_USER,
           ("rank", "name", "artist_id"),
           notes="Compares the snapshot with the one `days` earlier; without one, every artist "
                 "counts as new."),
@@ -339,10 +349,10 @@ QUERIES: dict[str, Query] = {query.name: query for query in (
           notes="Hours add up the durations of the tracks played (a play counts from 30 s on, "
                 "so this is an upper bound); days are UTC."),
     Query("top_genres", "Which genres are most common in people's top artists?",
-          (TIME_RANGE, SNAPSHOT_DATE, _limit(10)), _top_genres, TOP_ITEMS_BY_DATE,
+          (TIME_RANGE, SNAPSHOT_DATE, _limit(10)), _top_genres, TOP_LISTS_BY_DATE,
           ("genre", "people", "artists")),
     Query("track_leaderboard", "Which tracks are in the most people's top lists?",
-          (TIME_RANGE, SNAPSHOT_DATE, _limit(10)), _track_leaderboard, TOP_ITEMS_BY_DATE,
+          (TIME_RANGE, SNAPSHOT_DATE, _limit(10)), _track_leaderboard, TOP_LISTS_BY_DATE,
           ("name", "artists", "people", "best_rank", "mean_rank")),
     Query("needs_reauth", "Who must reconnect their Spotify account, and why?",
           (), _needs_reauth, ("users", [("status", 1), ("reauth_since", 1)]),

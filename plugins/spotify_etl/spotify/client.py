@@ -42,6 +42,7 @@ logging.getLogger("spotipy").setLevel(logging.CRITICAL)
 AS_OF_REQUEST_HEADER = "X-Sandbox-Date"
 AS_OF_RESPONSE_HEADER = "X-Sandbox-Clock"
 RATE_LIMIT_ATTEMPTS = 4
+TOKEN_RELOADS = 2  # times a rejected refresh token is swapped for one another run stored
 ARTIST_BATCH = 50
 _ID_SEGMENT = re.compile(r"^[0-9A-Za-z]{22}$")
 # Remembered per API base URL: whether batch lookups were refused (development mode).
@@ -137,8 +138,12 @@ class SpotifySource:
         self.session.hooks["response"].append(self._observe)
         if as_of is not None:
             self.session.headers[AS_OF_REQUEST_HEADER] = as_of.isoformat()
+        # Tokens are refreshed now, whatever date the data is read as of: the Accounts
+        # service gets a session of its own, without the as-of header.
+        accounts = _session(settings)
+        accounts.hooks["response"].append(self._observe)
         self.client = spotipy.Spotify(
-            auth_manager=auth_manager(settings, cache_handler, session=self.session),
+            auth_manager=auth_manager(settings, cache_handler, session=accounts),
             requests_session=self.session, requests_timeout=settings.request_timeout)
         self.client.prefix = settings.api_base_url
 
@@ -162,14 +167,19 @@ class SpotifySource:
     def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Call a spotipy method, absorbing short 429 waits and naming every other failure."""
         refreshed = False
+        reloads = 0
         for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
             try:
                 return method(*args, **kwargs)
             except SpotifyOauthError as error:
-                if error.error == "invalid_grant":
-                    raise NeedsReauthorization(
-                        error.error_description or "refresh token rejected") from None
-                raise
+                if error.error != "invalid_grant":
+                    raise
+                # Another run of this person may have just rotated the token: use theirs.
+                if reloads < TOKEN_RELOADS and self._token_changed_elsewhere(reloads):
+                    reloads += 1
+                    continue
+                raise NeedsReauthorization(
+                    error.error_description or "refresh token rejected") from None
             except SpotifyException as error:
                 headers = error.headers or {}
                 if error.http_status == 401 and not refreshed:
@@ -193,6 +203,17 @@ class SpotifySource:
             except requests.exceptions.RequestException as error:
                 raise SpotifyUnavailable(f"cannot reach Spotify: {type(error).__name__}") from None
         raise AssertionError("unreachable")
+
+    def _token_changed_elsewhere(self, reloads: int) -> bool:
+        """Wait a moment for a concurrent refresh to be saved; tell whether it was."""
+        reload = getattr(self.client.auth_manager.cache_handler, "reload", None)
+        if reload is None:
+            return False
+        for _ in range(3):
+            if reload():
+                return True
+            self._sleep(0.3 * (reloads + 1))
+        return False
 
     def _expire_cached_access_token(self) -> None:
         handler = self.client.auth_manager.cache_handler
@@ -221,10 +242,19 @@ class SpotifySource:
         page = self.call(method, limit=TOP_LIMIT, offset=0, time_range=time_range)
         return list((page or {}).get("items") or [])
 
-    def recently_played(self, after_ms: int | None) -> list[Any]:
-        """Fetch plays after a cursor (only the ~50 most recent are ever reachable)."""
+    def recently_played(self, after_ms: int | None) -> tuple[list[Any], int | None]:
+        """Fetch plays after a cursor (only the ~50 most recent are ever reachable).
+
+        Returns the items and Spotify's own next cursor (`cursors.after`, the newest play's
+        time in milliseconds), or None when the page is empty.
+        """
         page = self.call(self.client.current_user_recently_played, limit=50, after=after_ms)
-        return list((page or {}).get("items") or [])
+        cursor = ((page or {}).get("cursors") or {}).get("after")
+        try:
+            cursor_ms = int(cursor) if cursor is not None else None
+        except (TypeError, ValueError):
+            cursor_ms = None
+        return list((page or {}).get("items") or []), cursor_ms
 
     def artists(self, artist_ids: list[str]) -> list[dict[str, Any]]:
         """Fetch full artists: batch lookups where the API has them, one by one where not."""

@@ -21,14 +21,17 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "users": [[("status", 1), ("reauth_since", 1)]],
     "artists": [[("genres", 1)]],
     "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
-    "top_items": [
-        [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
-        [("kind", 1), ("item_id", 1), ("snapshot_date", 1)],
+    # one document per top list (bucket pattern); items hold the ranks
+    "top_lists": [
+        [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1)],
+        # who else has this artist/track: a multikey index over the lists' items
+        [("kind", 1), ("items.item_id", 1), ("snapshot_date", 1)],
         # questions across all people on one day: leaderboards, top genres, taste twins
-        [("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)],
+        [("snapshot_date", 1), ("kind", 1), ("time_range", 1)],
     ],
     "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)], [("played_at", -1)]],
     "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
+    "quarantine": [[("user_id", 1), ("snapshot_date", -1)]],
     # analytics (docs/analytics.md)
     "diffs": [[("kind", 1), ("snapshot_date", -1)], [("users", 1), ("snapshot_date", -1)]],
     "mixes": [[("group", 1), ("snapshot_date", -1)], [("publish.status", 1)]],
@@ -36,7 +39,7 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "taste_twins": [[("snapshot_date", 1), ("time_range", 1)], [("twins.user_id", 1)]],
 }
 # The collections people and operators count (`stats`, the demo summary).
-COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_items", "plays", "runs")
+COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_lists", "plays", "runs")
 
 
 def ensure_indexes(db: Database) -> None:

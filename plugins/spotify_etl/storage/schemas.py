@@ -54,6 +54,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         {"display_name": nullable(STRING), "account_id": nullable(STRING),
          "status": {"enum": list(USER_STATUSES)}, "reauth_reason": STRING, "reauth_since": DATE,
          "consented_at": DATE, "refresh_token_expires_at": DATE, "last_snapshot_date": DAY,
+         "plays_cursor_ms": INT,
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(
         "A user's Fernet-encrypted token info", ["token", "updated_at"],
@@ -78,15 +79,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "explicit": {"bsonType": ["bool", "null"]}, "isrc": nullable(STRING),
          "popularity": nullable(INT), "track_number": nullable(INT),
          "disc_number": nullable(INT), "uri": nullable(STRING), "last_seen_date": DAY}),
-    "top_items": _collection(
-        "One rank of one top list of one person on one day",
-        ["user_id", "snapshot_date", "kind", "time_range", "rank", "item_id", "name",
-         "artist_ids", "artist_names", "genres"],
+    "top_lists": _collection(
+        "One top list (artists or tracks, one time range) of one person on one day",
+        ["user_id", "snapshot_date", "kind", "time_range", "item_count", "items"],
         {"user_id": STRING, "snapshot_date": DAY, "kind": {"enum": list(KINDS)},
          "time_range": {"enum": list(TIME_RANGES)},
-         "rank": {"bsonType": "int", "minimum": 1, "maximum": TOP_LIMIT},
-         "item_id": STRING, "name": STRING, "artist_ids": STRINGS, "artist_names": NAMES,
-         "genres": nullable(STRINGS)}),
+         "item_count": {**INT, "minimum": 0, "maximum": TOP_LIMIT},
+         "items": {"bsonType": "array", "maxItems": TOP_LIMIT, "items": {
+             "bsonType": "object", "additionalProperties": False,
+             "required": ["rank", "item_id", "name", "artist_ids", "artist_names"],
+             "properties": {"rank": {"bsonType": "int", "minimum": 1, "maximum": TOP_LIMIT},
+                            "item_id": STRING, "name": STRING, "artist_ids": STRINGS,
+                            "artist_names": NAMES, "genres": nullable(STRINGS)}}}}),
     "plays": _collection(
         "One play of one person",
         ["user_id", "played_at", "track_id", "track_name", "artist_ids", "artist_names"],
@@ -94,6 +98,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "artist_ids": STRINGS, "artist_names": NAMES, "album_id": nullable(STRING),
          "duration_ms": nullable(INT), "context_type": nullable(STRING),
          "context_uri": nullable(STRING)}),
+    "quarantine": _collection(
+        "An item Spotify sent that could not be used, kept raw with the reason",
+        ["user_id", "snapshot_date", "source", "position", "reason", "item"],
+        {"user_id": STRING, "snapshot_date": DAY,
+         "source": {"bsonType": "string", "pattern": r"^(plays|top:(artists|tracks):\w+)$"},
+         "position": {**INT, "minimum": 1}, "reason": {"enum": ["null", "malformed"]},
+         "item": {}}),
     "runs": _collection(
         "What the pipeline did for one person on one snapshot date",
         ["user_id", "snapshot_date", "run_id", "status", "attempts", "api_calls",
@@ -103,7 +114,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "api_calls": COUNTS, "api_call_total": {**INT, "minimum": 0}, "counts": COUNTS,
          "dropped": COUNTS, "duration_seconds": {"bsonType": ["double", "int", "long"]},
          "transform_load_seconds": {"bsonType": ["double", "int", "long"]},
-         "started_at": DATE, "finished_at": DATE, "error": nullable(STRING)}),
+         "started_at": DATE, "finished_at": DATE, "error": nullable(STRING),
+         "last_attempt": {"bsonType": "object", "required": ["run_id", "status", "at"],
+                          "properties": {"run_id": STRING, "status": {"enum": list(RUN_STATUSES)},
+                                         "error": nullable(STRING), "at": DATE}}}),
 }
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def store_stats(db: Database, settings: Settings) -> dict[str, Any]:
     """Count documents per collection, list snapshot dates and people by status."""
     counts = {name: db[name].count_documents({}) for name in COLLECTIONS}
-    dates = sorted(db.top_items.distinct("snapshot_date"))
+    dates = sorted(db.top_lists.distinct("snapshot_date"))
     by_status = {row["_id"]: row["n"] for row in db.users.aggregate(
         [{"$group": {"_id": "$status", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}])}
     where = backend_name(settings)

@@ -27,21 +27,34 @@ class View:
     pipeline: tuple[dict[str, Any], ...]
 
 
+# A top list's items as rows: the list's own fields plus the item's (rank, item_id, name, ...).
+ITEM_ROW = {"_id": 0, "user_id": 1, "snapshot_date": 1, "kind": 1, "time_range": 1,
+            "rank": "$items.rank", "item_id": "$items.item_id", "name": "$items.name",
+            "artist_ids": "$items.artist_ids", "artist_names": "$items.artist_names",
+            "genres": "$items.genres"}
+
+
+def item_rows(*stages: dict[str, Any]) -> list[dict[str, Any]]:
+    """Unwind top lists into one row per ranked item (`stages` filter the lists first)."""
+    return [*stages, {"$unwind": "$items"}, {"$project": ITEM_ROW}]
+
+
 def _latest_top_items(*stages: dict[str, Any]) -> list[dict[str, Any]]:
     """Each person's top items on their latest snapshot date (`users.last_snapshot_date`).
 
-    One `$lookup` per person on the top_items `(user_id, snapshot_date, ...)` index, instead of
-    a scan of every snapshot ever taken. `stages` narrow the looked-up items.
+    One `$lookup` per person on the top_lists `(user_id, snapshot_date, ...)` index, instead of
+    a scan of every snapshot ever taken; then one row per ranked item. `stages` narrow the
+    looked-up lists.
     """
     return [
         {"$match": {"last_snapshot_date": {"$type": "string"}}},
         {"$lookup": {
-            "from": "top_items",
+            "from": "top_lists",
             "let": {"user_id": "$_id", "snapshot_date": "$last_snapshot_date"},
             "pipeline": [
                 {"$match": {"$expr": {"$and": [{"$eq": ["$user_id", "$$user_id"]},
                                                {"$eq": ["$snapshot_date", "$$snapshot_date"]}]}}},
-                *stages,
+                *item_rows(*stages),
             ],
             "as": "items"}},
         {"$unwind": "$items"},
@@ -52,7 +65,7 @@ def _latest_top_items(*stages: dict[str, Any]) -> list[dict[str, Any]]:
 LATEST_TOP_ITEMS = View(
     "latest_top_items", "users",
     "Every person's top lists (artists and tracks, all three time ranges) from their latest "
-    "snapshot: the top_items documents of users.last_snapshot_date.",
+    "snapshot (users.last_snapshot_date), one row per ranked item.",
     tuple(_latest_top_items()))
 
 ARTIST_LEADERBOARD = View(
@@ -69,12 +82,12 @@ ARTIST_LEADERBOARD = View(
     ]))
 
 GENRE_SHARE_WEEKLY = View(
-    "genre_share_weekly", "top_items",
+    "genre_share_weekly", "top_lists",
     "Genre share per person, ISO week and time range, from their top artists: of all the genre "
     "tags of the artists in their top lists that week (every daily snapshot counts), the share "
     "each genre has. Artists without genres do not count.",
     (
-        {"$match": {"kind": "artists"}},
+        *item_rows({"$match": {"kind": "artists"}}),
         {"$project": {"user_id": 1, "time_range": 1, "genres": 1,
                       "week": {"$dateToString": {
                           "format": "%G-W%V",

@@ -11,7 +11,7 @@ DAY = date(2026, 11, 20)
 
 
 def _items(user_id: str, artists: list[str], tracks: list[str]) -> list[dict]:
-    """`top_items` documents as the pipeline stores them (one per rank), shuffled."""
+    """Ranked items as `repository.top_items_on` returns them, shuffled."""
     items = [{"user_id": user_id, "kind": "artists", "rank": rank, "item_id": a,
               "genres": [f"genre-{a[-1]}"]} for rank, a in enumerate(artists, 1)]
     items += [{"user_id": user_id, "kind": "tracks", "rank": rank, "item_id": t, "genres": None}

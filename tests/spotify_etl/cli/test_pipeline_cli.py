@@ -30,10 +30,10 @@ def test_users_lists_people_as_a_table_and_as_json(data_dir):
 def test_stats_counts_documents_and_snapshot_dates(data_dir):
     db = database()
     db.users.insert_many([{"_id": "a", "status": "active"}, {"_id": "b", "status": "active"}])
-    db.top_items.insert_many([{"_id": "a|2026-11-20|x", "snapshot_date": "2026-11-20"},
+    db.top_lists.insert_many([{"_id": "a|2026-11-20|x", "snapshot_date": "2026-11-20"},
                               {"_id": "a|2026-11-21|x", "snapshot_date": "2026-11-21"}])
     figures = json.loads(CliRunner().invoke(main, ["stats", "--json"]).output)
-    assert figures["collections"]["users"] == 2 and figures["collections"]["top_items"] == 2
+    assert figures["collections"]["users"] == 2 and figures["collections"]["top_lists"] == 2
     assert figures["snapshot_dates"] == ["2026-11-20", "2026-11-21"]
     assert figures["users_by_status"] == {"active": 2}
     text = CliRunner().invoke(main, ["stats"]).output

@@ -16,9 +16,10 @@ TRACK = "4uLU6hMCjMI75M1A2tKUQC"
 
 def seed_person(db, user_id: str) -> None:
     """Give one person their own document in every per-person collection."""
-    db.top_items.insert_one({"_id": document_id(user_id, DAY, "tracks", "short_term", 1),
+    db.top_lists.insert_one({"_id": document_id(user_id, DAY, "tracks", "short_term"),
                              "user_id": user_id, "snapshot_date": DAY, "kind": "tracks",
-                             "time_range": "short_term", "rank": 1, "item_id": TRACK})
+                             "time_range": "short_term", "item_count": 1,
+                             "items": [{"rank": 1, "item_id": TRACK}]})
     db.plays.insert_one({"_id": document_id(user_id, "2026-11-20T08:00:00.000Z"),
                          "user_id": user_id, "played_at": datetime(2026, 11, 20, 8, tzinfo=UTC),
                          "track_id": TRACK})
@@ -82,7 +83,7 @@ def everything() -> dict[str, list[dict]]:
 
 def test_deletion_removes_everything_of_that_person(seeded):
     counts = delete_user(database(), "alice")
-    assert counts == {"users": 1, "tokens": 1, "top_items": 1, "plays": 1, "runs": 1,
+    assert counts == {"users": 1, "tokens": 1, "top_lists": 1, "plays": 1, "runs": 1,
                       "diffs": 2, "mixes": 1, "taste_twins": 2, "groups": 3}
     assert sum(mentions("alice").values()) == 0
     assert seeded.token_info("alice") is None
@@ -94,7 +95,7 @@ def test_deletion_leaves_everyone_else_alone(seeded):
     after = everything()
     for person in ("bob", "carol"):
         assert seeded.token_info(person)["refresh_token"] == f"AQ-{person}"
-    for name in ("top_items", "plays", "runs"):
+    for name in ("top_lists", "plays", "runs"):
         assert after[name] == [d for d in before[name] if d["user_id"] != "alice"]
     assert [d["_id"] for d in after["diffs"]] == [
         document_id("change", "bob", DAY, 7, "short_term"),

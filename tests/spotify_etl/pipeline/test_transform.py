@@ -26,13 +26,25 @@ def test_nulls_local_files_and_malformed_items_are_dropped_and_counted(developme
 
 
 @pytest.mark.parametrize("development", [False, True])
-def test_top_items_are_ranked_in_spotify_order_without_gaps(development):
+def test_top_items_keep_the_rank_spotify_gave_them_when_others_are_dropped(development):
     tracks = _day(development).top_items.query("kind == 'tracks'")
-    assert list(tracks["rank"]) == [1, 2, 3]
+    assert list(tracks["rank"]) == [1, 4, 6]  # positions 2 (null), 3 (local), 5 (malformed)
     assert list(tracks["item_id"]) == ["6rqhFgbbKwnb9MLmUQDhG6", "3n3Ppam7vgaVa1iaRUc9Lp",
                                        "2Foc5Q5nqNiosCNqttzHof"]
     assert tracks.iloc[2]["artist_names"] == ["宇多田ヒカル", "Björk"]
     assert set(tracks["snapshot_date"]) == {"2026-11-20"}
+
+
+def test_null_and_malformed_items_are_quarantined_raw_with_where_and_why():
+    day = _day(False)
+    kept = {(q["source"], q["position"]): (q["reason"], q["item"]) for q in day.quarantined}
+    assert kept == {
+        ("top:tracks:short_term", 2): ("null", None),
+        ("top:tracks:short_term", 5): ("malformed", {"id": "0bad", "artists": "not a list"}),
+        ("top:artists:short_term", 3): ("null", None),
+        ("plays", 2): ("null", recently_played()[1]),
+        ("plays", 6): ("malformed", recently_played()[5]),
+    }  # local files are dropped and counted, not quarantined: they are not catalogue items
 
 
 def test_development_mode_payloads_leave_popularity_empty_not_missing():

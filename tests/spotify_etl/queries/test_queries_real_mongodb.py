@@ -74,9 +74,10 @@ def test_validators_are_installed_moderate_and_reapplied_idempotently(real_db):
 def test_a_document_violating_the_schema_is_rejected(real_db, dataset):
     from pymongo.errors import WriteError
 
-    document = {**dataset["documents"]["top_items"][0], "_id": "bad|rank", "rank": 51}
+    top = dataset["documents"]["top_lists"][0]
+    document = {**top, "_id": "bad|rank", "items": [{**top["items"][0], "rank": 51}]}
     with pytest.raises(WriteError) as error:
-        real_db.top_items.insert_one(document)
+        real_db.top_lists.insert_one(document)
     assert error.value.code == 121  # DocumentValidationFailure
     with pytest.raises(WriteError):
         real_db.runs.update_one({"_id": dataset["documents"]["runs"][0]["_id"]},

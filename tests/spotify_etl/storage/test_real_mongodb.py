@@ -46,8 +46,10 @@ def _load(db, day=date(2026, 11, 20)):
 
 def test_indexes_are_created_idempotently(real_db):
     ensure_indexes(real_db)
-    keys = [list(i["key"].items()) for i in real_db.top_items.list_indexes()]
-    assert [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1), ("rank", 1)] in keys
+    ensure_indexes(real_db)
+    keys = [list(i["key"].items()) for i in real_db.top_lists.list_indexes()]
+    assert [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1)] in keys
+    assert [("kind", 1), ("items.item_id", 1), ("snapshot_date", 1)] in keys
 
 
 def test_rerun_of_same_date_changes_nothing_on_mongodb(real_db):
@@ -58,7 +60,7 @@ def test_rerun_of_same_date_changes_nothing_on_mongodb(real_db):
     again = {n: sorted(real_db[n].find(), key=lambda d: str(d["_id"]))
              for n in real_db.list_collection_names()}
     assert again == first
-    assert counts["top_items"] == 0 and counts["plays"] == 0
+    assert counts["top_lists"] == 0 and counts["plays"] == 0
 
 
 def test_tokens_round_trip_encrypted_on_mongodb(real_db):

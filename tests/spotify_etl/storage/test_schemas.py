@@ -33,15 +33,25 @@ def test_development_mode_nulls_validate(dataset):
     ({"rank": 51}, "rank: 51 is greater than the maximum of 50"),
     ({"rank": 0}, "rank: 0 is less than the minimum of 1"),
     ({"rank": 3.0}, "rank: 3.0 is not of type 'int'"),
-    ({"kind": "albums"}, "kind: 'albums' is not one of ['artists', 'tracks']"),
-    ({"time_range": "forever"}, "time_range: 'forever' is not one of"),
-    ({"snapshot_date": "20/11/2026"}, "snapshot_date: '20/11/2026' does not match"),
     ({"genres": "rock"}, "genres: 'rock' is not of type 'array', 'null'"),
     ({"colour": "blue"}, "Additional properties are not allowed ('colour' was unexpected)"),
 ])
-def test_a_broken_top_item_is_named(dataset, change, message):
-    document = {**dataset["documents"]["top_items"][0], **change}
-    assert any(message in problem for problem in validate_document("top_items", document))
+def test_a_broken_item_of_a_top_list_is_named(dataset, change, message):
+    top = next(d for d in dataset["documents"]["top_lists"] if d["kind"] == "artists")
+    document = {**top, "items": [{**top["items"][0], **change}, *top["items"][1:]]}
+    assert any(message in problem for problem in validate_document("top_lists", document))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"kind": "albums"}, "kind: 'albums' is not one of ['artists', 'tracks']"),
+    ({"time_range": "forever"}, "time_range: 'forever' is not one of"),
+    ({"snapshot_date": "20/11/2026"}, "snapshot_date: '20/11/2026' does not match"),
+    ({"item_count": 51}, "item_count: 51 is greater than the maximum of 50"),
+    ({"colour": "blue"}, "Additional properties are not allowed ('colour' was unexpected)"),
+])
+def test_a_broken_top_list_is_named(dataset, change, message):
+    document = {**dataset["documents"]["top_lists"][0], **change}
+    assert any(message in problem for problem in validate_document("top_lists", document))
 
 
 def test_missing_fields_and_wrong_instants_are_named(dataset):
@@ -117,5 +127,5 @@ def test_the_embedded_store_is_left_without_validators_and_still_takes_writes(da
     with caplog.at_level("INFO"):
         assert apply_validators(db) == []
     assert "Schema validators skipped" in caplog.text
-    db.top_items.insert_one(dict(dataset["documents"]["top_items"][0]))
-    assert db.top_items.count_documents({}) == 1
+    db.top_lists.insert_one(dict(dataset["documents"]["top_lists"][0]))
+    assert db.top_lists.count_documents({}) == 1

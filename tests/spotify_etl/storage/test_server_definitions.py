@@ -42,7 +42,7 @@ def test_missing_collections_are_created_with_their_validator():
     server = RecordingServer()
     assert apply_validators(server) == list(SCHEMAS)
     created = {call[1]: call[2] for call in server.calls if call[0] == "create"}
-    assert created["top_items"] == {"validator": validator("top_items"),
+    assert created["top_lists"] == {"validator": validator("top_lists"),
                                     "validationLevel": "moderate", "validationAction": "error"}
     assert len(created) == len(SCHEMAS)
 

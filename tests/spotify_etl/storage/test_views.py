@@ -10,14 +10,25 @@ import pytest
 from spotify_etl.storage.views import VIEWS, create_views, run_view, view_pipeline
 
 
+def _items(store, **query):
+    """Every ranked item of the stored top lists, as rows (list fields + item fields)."""
+    return [{**{k: v for k, v in top.items() if k not in ("_id", "items", "item_count")}, **item}
+            for top in store.top_lists.find(query) for item in top["items"]]
+
+
 def _latest_items(store):
     latest = {u["_id"]: u["last_snapshot_date"] for u in store.users.find()}
-    return [d for d in store.top_items.find() if latest.get(d["user_id"]) == d["snapshot_date"]]
+    return [d for d in _items(store) if latest.get(d["user_id"]) == d["snapshot_date"]]
+
+
+def _key(row):
+    return (row["user_id"], row["snapshot_date"], row["kind"], row["time_range"], row["rank"],
+            row["item_id"])
 
 
 def test_latest_top_items_are_each_persons_newest_snapshot(store, dataset):
     rows = run_view(store, "latest_top_items")
-    assert sorted(r["_id"] for r in rows) == sorted(d["_id"] for d in _latest_items(store))
+    assert sorted(map(_key, rows)) == sorted(map(_key, _latest_items(store)))
     dates = {r["user_id"]: r["snapshot_date"] for r in rows}
     assert dates[dataset["people"][0]] == "2026-11-16"
     assert dates[dataset["revoked"]] == "2026-11-15"  # its last successful snapshot
@@ -50,8 +61,7 @@ def test_genre_share_weekly_shares_sum_to_one_per_person_week_and_range(store, d
     assert all(abs(total - 1) < 0.01 for total in totals.values())
     person = dataset["people"][0]
     tags = defaultdict(int)
-    for item in store.top_items.find({"user_id": person, "kind": "artists",
-                                      "time_range": "short_term"}):
+    for item in _items(store, user_id=person, kind="artists", time_range="short_term"):
         if date.fromisoformat(item["snapshot_date"]).isocalendar().week == 47:
             for genre in item["genres"]:
                 tags[genre] += 1
@@ -68,7 +78,7 @@ def test_pipelines_are_copies(store):
 
 @pytest.mark.parametrize("name", sorted(VIEWS))
 def test_views_read_only_collections_that_exist(name):
-    assert VIEWS[name].source in {"users", "top_items"}
+    assert VIEWS[name].source in {"users", "top_lists"}
 
 
 def test_the_embedded_store_gets_no_views(store, caplog):
