@@ -54,7 +54,7 @@ RETRY_DELAY = "5"
 VOLATILE = {
     "users": {"consented_at", "refresh_token_expires_at", "created_at", "updated_at"},
     "runs": {"run_id", "started_at", "finished_at", "duration_seconds", "transform_load_seconds",
-             "api_calls", "api_call_total", "counts", "attempts"},
+             "api_calls", "api_call_total", "counts", "attempts", "last_attempt"},
 }
 
 
