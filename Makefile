@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__UNIT_TEST_MODE ?= False
 
-.PHONY: help setup demo test layers bench lock sandbox auth api airflow clean
+.PHONY: help setup demo test scaleout layers bench bench-scaleout lock sandbox auth api airflow clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,14 +34,20 @@ setup: $(STAMP) ## Create .venv with uv (idempotent; fast when nothing changed)
 demo: setup ## Run the pipeline offline: sandbox, 5 users, 7 simulated days, summary
 	$(PY) -m spotify_etl demo
 
-test: setup layers ## Check the import layers, then run the whole test suite
+test: setup layers ## Check the import layers, then run the test suite (the scale-out tests: make scaleout)
 	$(PY) -m pytest
+
+scaleout: setup ## The scale-out tests: Airflow on PostgreSQL, 2 Celery workers over Redis (~12 min)
+	$(PY) -m pytest -m scaleout
 
 layers: setup ## Check that imports run one way (import-linter contracts in pyproject.toml)
 	$(VENV)/bin/lint-imports --no-logo
 
 bench: setup ## Print performance figures as JSON
 	$(PY) -m spotify_etl bench
+
+bench-scaleout: setup ## People per minute with 1 and 2 Celery workers, scheduler delay (JSON)
+	$(PY) -m spotify_etl bench --scaleout
 
 auth: setup ## Start the Spotify authorization helper on http://127.0.0.1:8888 (reads .env)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m auth_server $(AUTH_ARGS)
@@ -52,7 +58,7 @@ sandbox: setup ## Start the Spotify sandbox on 127.0.0.1:8900
 api: setup ## Start the HTTP API (GET /bins, /artists, /similar) on http://127.0.0.1:8000 (reads .env)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m api_server $(API_ARGS)
 
-airflow: setup ## Airflow UI on http://127.0.0.1:8080 without Docker (sandbox unless .env has Spotify)
+airflow: setup ## Airflow UI on http://127.0.0.1:8080 without Docker (sandbox unless .env has Spotify; AIRFLOW_ARGS="--postgres URL")
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m spotify_etl airflow $(AIRFLOW_ARGS)
 
 lock: ## Re-resolve requirements.txt from requirements.in

@@ -13,6 +13,8 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
 * **Snapshot date**: the day the run's data interval covers. Real Spotify only knows today, so
   dates other than today or yesterday are refused unless the source can time-travel.
 * **Trigger manually** with Params: `users` (ids; empty = everyone active) and `time_ranges`.
+* **Retries**: 3, after `SPOTIFY_ETL_RETRY_DELAY` seconds (default 120), doubling up to an hour.
+  A batch whose worker died (no heartbeat) is retried the same way, on any worker.
 * A 429 that asks for a long wait fails the batch, and its retry comes after that wait
   (`RetryAfterPolicy`), not after the usual back-off.
 * **Access expiry**: `summarize` lists (and logs) the people whose Spotify access ends within
@@ -35,6 +37,7 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_conte
 
 from spotify_etl.constants import TIME_RANGES
 from spotify_etl.pipeline.assets import SNAPSHOTS
+from spotify_etl.settings import load_settings
 from spotify_etl.spotify.retry_policy import RetryAfterPolicy
 
 
@@ -46,7 +49,8 @@ from spotify_etl.spotify.retry_policy import RetryAfterPolicy
     max_active_runs=1,
     default_args={
         "retries": 3,
-        "retry_delay": timedelta(minutes=2),
+        # SPOTIFY_ETL_RETRY_DELAY (seconds, default 120): the first retry's back-off.
+        "retry_delay": timedelta(seconds=load_settings().retry_delay),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(hours=1),
     },

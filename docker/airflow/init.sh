@@ -5,9 +5,14 @@ set -euo pipefail
 echo "Migrating the Airflow metadata database"
 airflow db migrate
 
-echo "Pool spotify_api: ${SPOTIFY_API_POOL_SLOTS} slots"
-airflow pools set spotify_api "${SPOTIFY_API_POOL_SLOTS}" \
-    "Concurrent Spotify API tasks (rate limits are per app)"
+pools=/opt/airflow/project/docker/airflow/pools.json
+echo "Pools from ${pools}"
+airflow pools import "${pools}" >/dev/null
+if [ -n "${SPOTIFY_API_POOL_SLOTS:-}" ]; then
+    echo "Pool spotify_api: ${SPOTIFY_API_POOL_SLOTS} slots (SPOTIFY_API_POOL_SLOTS)"
+    description=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["spotify_api"]["description"])' "${pools}")
+    airflow pools set spotify_api "${SPOTIFY_API_POOL_SLOTS}" "${description}" >/dev/null
+fi
 
 echo "Connection mongo_default -> ${MONGO_HOST}:27017 as ${MONGO_APP_USERNAME}"
 # Built with json.dumps so that any password survives; never echoed.

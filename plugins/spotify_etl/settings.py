@@ -64,6 +64,7 @@ class Settings:
     rate_limit_retry_max_wait: int | None = None
     request_timeout: int = 10
     server_error_retries: int = 3
+    retry_delay: int = 120
     artist_refresh_days: int = 30
     taste_twins: bool = True
     taste_twins_k: int = 10
@@ -123,6 +124,7 @@ def load_settings() -> Settings:
                                    if _env(RATE_LIMIT_RETRY_MAX_WAIT) else None),
         request_timeout=_int("SPOTIFY_ETL_REQUEST_TIMEOUT", 10),
         server_error_retries=_int("SPOTIFY_ETL_SERVER_ERROR_RETRIES", 3),
+        retry_delay=_int("SPOTIFY_ETL_RETRY_DELAY", 120),
         artist_refresh_days=_int("SPOTIFY_ETL_ARTIST_REFRESH_DAYS", 30),
         taste_twins=(_env("SPOTIFY_ETL_TASTE_TWINS", "on").lower()
                      not in ("off", "0", "false", "no")),

@@ -29,8 +29,18 @@ def demo(days: int, user_count: int) -> None:
 
 @main.command()
 @click.option("--quick", is_flag=True, help="Smaller measurements (for a smoke run).")
-def bench(quick: bool) -> None:
+@click.option("--scaleout", is_flag=True,
+              help="Instead: the snapshot on Airflow with PostgreSQL and Celery workers over "
+                   "Redis (needs both on 127.0.0.1; about ten minutes on two cores).")
+@click.option("--people", default=200, show_default=True, type=click.IntRange(1, 1000),
+              help="Sandbox people for --scaleout.")
+def bench(quick: bool, scaleout: bool, people: int) -> None:
     """Measure the sandbox, the pipeline and the DAG file; print JSON."""
+    if scaleout:
+        from spotify_etl.local import bench_scaleout
+
+        click.echo(json.dumps({"scaleout": bench_scaleout.run(people=people)}, indent=2))
+        return
     from spotify_etl.local.bench import run_bench
 
     click.echo(json.dumps(run_bench(quick=quick), indent=2))
@@ -44,19 +54,23 @@ def bench(quick: bool) -> None:
                    "[default: only when SPOTIFY_CLIENT_ID is unset]")
 @click.option("--people", default=5, show_default=True, type=click.IntRange(1, 50),
               help="Sandbox people to connect.")
-def airflow_command(port: int, sandbox: bool | None, people: int) -> None:
+@click.option("--postgres", metavar="URL", envvar="SPOTIFY_ETL_AIRFLOW_POSTGRES",
+              help="Keep Airflow's metadata in this PostgreSQL database, created if missing, "
+                   "e.g. postgresql://postgres@127.0.0.1:5432/spotify_etl_airflow "
+                   "(or SPOTIFY_ETL_AIRFLOW_POSTGRES)  [default: SQLite under AIRFLOW_HOME]")
+def airflow_command(port: int, sandbox: bool | None, people: int, postgres: str | None) -> None:
     """Run Airflow (standalone) with this project's DAGs until Ctrl-C.
 
     API server, scheduler, DAG processor and triggerer on this machine, LocalExecutor, at
-    most 4 tasks at once, metadata in SQLite under AIRFLOW_HOME (default .airflow/). Prints
-    the URL and the admin login (a generated password). Without a Spotify app it starts the
-    sandbox and connects sandbox people, so a triggered run succeeds offline; data goes to
-    MongoDB when MONGODB_URI or the mongo_default connection is set, else to the embedded
-    store. Ctrl-C stops everything it started.
+    most 4 tasks at once, metadata in SQLite under AIRFLOW_HOME (default .airflow/), or in
+    PostgreSQL with --postgres. Prints the URL and the admin login (a generated password).
+    Without a Spotify app it starts the sandbox and connects sandbox people, so a triggered
+    run succeeds offline; data goes to MongoDB when MONGODB_URI or the mongo_default
+    connection is set, else to the embedded store. Ctrl-C stops everything it started.
     """
     from spotify_etl.local.airflow_standalone import run_local_airflow
 
-    sys.exit(run_local_airflow(port=port, sandbox=sandbox, people=people))
+    sys.exit(run_local_airflow(port=port, sandbox=sandbox, people=people, postgres=postgres))
 
 
 @main.command("sandbox", add_help_option=False,

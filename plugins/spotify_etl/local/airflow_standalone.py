@@ -1,11 +1,13 @@
 """`make airflow`: the real Airflow UI on this machine, without Docker.
 
 Runs what `airflow standalone` runs (api-server, scheduler, dag-processor, triggerer;
-LocalExecutor, SQLite) on the project's DAGs and plugins, all in one process group of its own
-so that everything started here stops with it. Unlike `airflow standalone`, nothing listens
-beyond 127.0.0.1 (the task log servers are served on loopback by `airflow_log_server`), and the
-generated admin password lives in an owner-only file and never in the log. Without a Spotify
-app (no SPOTIFY_CLIENT_ID) it also starts the Spotify sandbox and connects sandbox people, so a
+LocalExecutor; metadata in SQLite, or in PostgreSQL when asked) on the project's DAGs and
+plugins, each in a process group of its own so that everything started here stops with it.
+Unlike `airflow standalone`, nothing listens beyond 127.0.0.1 (the task log servers are served
+on loopback by `airflow_log_server`), and the generated admin password lives in an owner-only
+file and never in the log. Settings that are not about this machine come from the deployment's
+configuration (`deployment.this_machine`, docker/airflow/pools.json). Without a Spotify app (no
+SPOTIFY_CLIENT_ID) it also starts the Spotify sandbox and connects sandbox people, so a
 triggered run succeeds offline. Storage is whatever `spotify_etl.storage` picks (MongoDB when
 configured, else the embedded store).
 """
@@ -26,15 +28,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any
 
-import requests
-
+from spotify_etl.local.airflow_api import AirflowApi, AirflowNotReady
 from spotify_etl.local.dag_runner import DAGS_FOLDER, prepare_metadata_db
+from spotify_etl.local.deployment import HOST, USERNAME, this_machine
+from spotify_etl.local.postgres import airflow_url, ensure_database, masked
 from spotify_etl.settings import PROJECT_ROOT
 
+__all__ = ["AirflowNotReady", "LocalAirflow", "run_local_airflow"]
 DEFAULT_PORT = 8080
-HOST = "127.0.0.1"  # the UI is for this machine only
 PARALLELISM = 4
-USERNAME = "admin"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
 # Airflow's four components; the log servers they would start on every interface are skipped
 # and served on loopback instead (see airflow_log_server.py).
@@ -44,10 +46,6 @@ COMPONENTS = {"scheduler": ("scheduler", "--skip-serve-logs"),
               "triggerer": ("triggerer", "--skip-serve-logs")}
 LOG_SERVER_PORTS = {"worker-logs": ("AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT", 8793),
                     "triggerer-logs": ("AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT", 8794)}
-
-
-class AirflowNotReady(RuntimeError):
-    """Airflow did not come up (the log's tail is in the message)."""
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
@@ -68,18 +66,22 @@ class LocalAirflow:
     :param home: AIRFLOW_HOME; default: AIRFLOW_HOME from the environment, else `.airflow/`.
     :param sandbox: True/False to force; None chooses the sandbox when SPOTIFY_CLIENT_ID is unset.
     :param people: sandbox people to connect (ignored without the sandbox).
+    :param postgres: a PostgreSQL URL for the metadata database; None: SQLite under `home`.
     """
 
     def __init__(self, port: int = DEFAULT_PORT, home: Path | None = None,
-                 sandbox: bool | None = None, people: int = 5) -> None:
+                 sandbox: bool | None = None, people: int = 5,
+                 postgres: str | None = None) -> None:
         self.port = port
         self.home = Path(home or os.environ.get("AIRFLOW_HOME") or PROJECT_ROOT / ".airflow")
         self.use_sandbox = wants_sandbox() if sandbox is None else sandbox
         self.people = people
+        self.postgres = postgres
         self.url = f"http://{HOST}:{port}"
         self.log_path = self.home / "standalone.log"
         self.password_path = self.home / PASSWORD_FILE
         self.sandbox_url = ""
+        self.api = AirflowApi(self.url, self.home)
         self.process: subprocess.Popen | None = None  # the group leader (the scheduler)
         self.processes: dict[str, subprocess.Popen] = {}
         self._stack = ExitStack()
@@ -91,29 +93,18 @@ class LocalAirflow:
     def environment(self) -> dict[str, str]:
         """The environment of every Airflow process started here."""
         env = dict(os.environ)
-        bin_dir = str(Path(sys.executable).parent)  # standalone starts `airflow` from PATH
-        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+        for name in ("AIRFLOW__CORE__SQL_ALCHEMY_CONN", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
+            env.pop(name, None)  # only the database asked for here, never one set elsewhere
+        env.update(this_machine(self.home, self.port))  # the project, loopback, the login, PATH
         env.update({
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            # A laptop: at most 4 task processes at once, one API worker.
+            # A laptop: at most 4 task processes at once.
             "AIRFLOW__CORE__PARALLELISM": str(PARALLELISM),
-            "AIRFLOW__API__WORKERS": "1",
-            "AIRFLOW__API__HOST": HOST,
-            "AIRFLOW__API__PORT": str(self.port),
-            "AIRFLOW__API__BASE_URL": self.url,
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIRFLOW__DATABASE__LOAD_DEFAULT_CONNECTIONS": "False",
-            # Login with the generated admin password (printed), never an open UI.
-            "AIRFLOW__CORE__AUTH_MANAGER": ("airflow.api_fastapi.auth.managers.simple."
-                                            "simple_auth_manager.SimpleAuthManager"),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
+            # Login with the generated admin password (printed), never an open UI; the rest
+            # of the simple login is deployment.this_machine's.
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.password_path),
             # Tasks record a loopback host, where the UI then fetches their running logs.
             "AIRFLOW__CORE__HOSTNAME_CALLABLE":
@@ -122,12 +113,15 @@ class LocalAirflow:
         })
         for name, (variable, default) in LOG_SERVER_PORTS.items():
             env.setdefault(variable, str(default))
-        for name in ("AIRFLOW__CORE__SQL_ALCHEMY_CONN", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"):
-            env.pop(name, None)  # this machine's own SQLite database, never a shared one
+        if self.postgres:
+            env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = airflow_url(self.postgres)
         return env
 
     def prepare_database(self) -> None:
-        """Migrate the metadata database (once per Airflow version) and set the pool."""
+        """Create the PostgreSQL database if asked for and missing, migrate it (once per
+        Airflow version and database) and import the pools."""
+        if self.postgres and ensure_database(self.postgres):
+            print(f"Created the database {masked(self.postgres)}", flush=True)
         prepare_metadata_db(self.home, self.environment(), set_pool_again=True)
 
     def prepare_login(self) -> None:
@@ -225,11 +219,7 @@ class LocalAirflow:
 
     def health(self) -> dict[str, Any] | None:
         """Airflow's own health report, or None while the API server does not answer."""
-        try:
-            answer = requests.get(f"{self.url}/api/v2/monitor/health", timeout=5)
-            return answer.json() if answer.ok else None
-        except (requests.RequestException, ValueError):
-            return None
+        return self.api.health()
 
     def wait_until_healthy(self, timeout: float = 240) -> None:
         """Wait for the API server, the scheduler and the DAG processor."""
@@ -240,10 +230,7 @@ class LocalAirflow:
                 raise AirflowNotReady(f"Airflow's {stopped} stopped (exit "
                                       f"{self.processes[stopped].returncode}):\n"
                                       + self.log_tail())
-            report = self.health() or {}
-            parts = [report.get(name, {}).get("status")
-                     for name in ("metadatabase", "scheduler", "dag_processor")]
-            if parts == ["healthy"] * 3 and self.password():
+            if self.api.healthy() and self.password():
                 return
             time.sleep(2)
         raise AirflowNotReady(f"Airflow was not healthy after {timeout:.0f} s:\n" + self.log_tail())
@@ -257,10 +244,7 @@ class LocalAirflow:
 
     def api_token(self) -> str:
         """A JWT for the REST API, obtained with the admin login."""
-        answer = requests.post(f"{self.url}/auth/token", timeout=10,
-                               json={"username": USERNAME, "password": self.password()})
-        answer.raise_for_status()
-        return answer.json()["access_token"]
+        return self.api.token()
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -319,9 +303,10 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_local_airflow(port: int = DEFAULT_PORT, sandbox: bool | None = None, people: int = 5) -> int:
+def run_local_airflow(port: int = DEFAULT_PORT, sandbox: bool | None = None, people: int = 5,
+                      postgres: str | None = None) -> int:
     """`make airflow`: start, print where and how to log in, run until Ctrl-C; return the exit code."""
-    airflow = LocalAirflow(port=port, sandbox=sandbox, people=people)
+    airflow = LocalAirflow(port=port, sandbox=sandbox, people=people, postgres=postgres)
     # `kill` and a closing terminal stop everything as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
@@ -332,7 +317,7 @@ def run_local_airflow(port: int = DEFAULT_PORT, sandbox: bool | None = None, peo
     except KeyboardInterrupt:
         print("Stopped.")
         return 130
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         print(f"make airflow: {error}", file=sys.stderr)
         return 1
     source = (f"the Spotify sandbox at {airflow.sandbox_url} ({people} sandbox people connected)"
@@ -347,6 +332,7 @@ Airflow is ready: {airflow.url}
             and spotify_taste_analytics, which runs after each snapshot; then Trigger)
   Spotify:  {source}
   storage:  {backend_name()}
+  metadata: {f"PostgreSQL {masked(postgres)}" if postgres else f"SQLite in {airflow.home}"}
   at most {PARALLELISM} tasks at once; Ctrl-C stops everything started here.
 """, flush=True)
     try:

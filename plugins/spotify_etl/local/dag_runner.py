@@ -1,14 +1,15 @@
 """Run the DAGs on this machine without a scheduler: `dag.test()` for one date at a time.
 
 Used by `python -m spotify_etl run` and the demo. Prepares a local Airflow home (SQLite
-metadata database, migrated once; the `spotify_api` pool) under the project directory unless
-AIRFLOW_HOME says otherwise. A local run never waits for a rate-limit retry, never takes the
-logical date a scheduled run needs, and stops on SIGTERM as on Ctrl-C (its run marked failed).
-Importing this module does not import Airflow.
+metadata database, migrated once; the deployment's pools, docker/airflow/pools.json) under the
+project directory unless AIRFLOW_HOME says otherwise. A local run never waits for a rate-limit
+retry, never takes the logical date a scheduled run needs, and stops on SIGTERM as on Ctrl-C
+(its run marked failed). Importing this module does not import Airflow.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
@@ -22,11 +23,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from spotify_etl.local.deployment import DAGS_FOLDER, POOLS_FILE
 from spotify_etl.settings import PROJECT_ROOT, RATE_LIMIT_RETRY_MAX_WAIT
 
+__all__ = ["DAGS_FOLDER", "LOCAL_RUN_OFFSET", "LocalRun", "ensure_metadata_db", "load_dag",
+           "local_logical_date", "prepare_metadata_db", "rate_limit_stop", "run_dag",
+           "sigterm_as_interrupt"]
 log = logging.getLogger(__name__)
-DAGS_FOLDER = PROJECT_ROOT / "dags"
-POOL = ("spotify_api", "4", "Concurrent Spotify API tasks (rate limits are per app)")
 # Airflow keeps one run per DAG and logical date, and dag.test() deletes whatever run holds the
 # date it is given. The scheduler's run for day D has logical date D 00:00 (the start of its
 # data interval); a local run for D at D+1 00:00 would take the scheduled run of D+1's place.
@@ -58,18 +61,21 @@ def configure_local_airflow() -> Path:
 
 def prepare_metadata_db(home: Path, env: dict[str, str] | None = None, *,
                         set_pool_again: bool = False) -> None:
-    """Migrate the Airflow metadata database (once per Airflow version) and set the pool.
+    """Migrate the Airflow metadata database (once per Airflow version) and import the pools.
 
-    The one place that owns the migration marker and the `spotify_api` pool, for `dag.test()`
-    runs and for `make airflow` alike (which sets the pool again on every start).
+    The one place that owns the migration marker and the pools, for `dag.test()` runs and for
+    `make airflow` alike (which imports the pools again on every start). The marker names the
+    database when it is not this home's SQLite file.
     """
     from importlib.metadata import version
 
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / f".migrated-{version('apache-airflow-core')}"
+    database = (env or os.environ).get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "")
+    suffix = f"-{hashlib.sha256(database.encode()).hexdigest()[:12]}" if database else ""
+    marker = home / f".migrated-{version('apache-airflow-core')}{suffix}"
     if marker.exists() and not set_pool_again:
         return
-    commands = [["pools", "set", *POOL]]
+    commands = [["pools", "import", str(POOLS_FILE)]]
     if not marker.exists():
         print("Preparing the local Airflow metadata database (once)...", file=sys.stderr,
               flush=True)

@@ -72,8 +72,10 @@ def snapshot_date_for(context: Mapping[str, Any]) -> date:
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
     if start is not None and end is not None and end > start:
         return pd.Timestamp(start).tz_convert("UTC").date()
-    # Manual runs without an interval: the last complete day before the run.
-    anchor = context.get("logical_date") or context.get("run_after") or datetime.now(UTC)
+    # Manual runs without an interval: the last complete day before the run is due (a run
+    # without a logical date has only its dag_run's run_after).
+    anchor = (context.get("logical_date") or getattr(context.get("dag_run"), "run_after", None)
+              or context.get("run_after") or datetime.now(UTC))
     return pd.Timestamp(anchor).tz_convert("UTC").date() - timedelta(days=1)
 
 

@@ -268,3 +268,21 @@ def test_the_access_expiry_check_logs_each_person_and_never_fails_the_summary(da
     assert access_expiry_check(today=date(2026, 11, 10)) == {"access_ending": [],
                                                              "reminded": []}
     assert failures == ["The access expiry check failed"]
+
+
+def test_the_snapshot_date_is_the_day_the_run_covers_or_the_day_before_it_is_due():
+    from types import SimpleNamespace
+
+    import pendulum
+
+    from spotify_etl.pipeline.snapshot import snapshot_date_for
+
+    midnight = pendulum.datetime(2026, 11, 13, tz="UTC")
+    scheduled = {"data_interval_start": midnight.subtract(days=1), "data_interval_end": midnight,
+                 "logical_date": midnight.subtract(days=1)}
+    assert snapshot_date_for(scheduled) == date(2026, 11, 12)
+    # Triggered without a logical date (the REST API's "logical_date": null): only the
+    # dag_run knows when the run is due.
+    unscheduled = {"data_interval_start": None, "data_interval_end": None,
+                   "dag_run": SimpleNamespace(run_after=midnight)}
+    assert snapshot_date_for(unscheduled) == date(2026, 11, 12)
