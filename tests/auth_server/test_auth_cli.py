@@ -8,10 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
 
-from conftest import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[2]  # `python -m auth_server` runs from there
 
 
 def _free_port() -> int:
