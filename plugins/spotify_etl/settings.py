@@ -74,6 +74,9 @@ class Settings:
     ticketmaster_requests_per_second: float = 4.0  # Ticketmaster allows 5
     concerts_horizon_days: int = 365
     concerts_attraction_refresh_days: int = 30
+    # the Parquet lake (docs/lake.md): a folder, s3://bucket/prefix or any fsspec URL;
+    # None: <data_dir>/lake. May carry credentials (?access_key=...): never shown whole.
+    lake_url: str | None = field(default=None, repr=False)
 
     @property
     def token_url(self) -> str:
@@ -135,6 +138,7 @@ def load_settings() -> Settings:
         ticketmaster_requests_per_second=_float("TICKETMASTER_REQUESTS_PER_SECOND", 4.0),
         concerts_horizon_days=_int("SPOTIFY_ETL_CONCERTS_HORIZON_DAYS", 365),
         concerts_attraction_refresh_days=_int("SPOTIFY_ETL_CONCERTS_ATTRACTION_REFRESH_DAYS", 30),
+        lake_url=_env("SPOTIFY_ETL_LAKE_URL"),
     )
 
 
