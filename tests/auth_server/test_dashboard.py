@@ -47,7 +47,8 @@ def test_signing_in_leads_to_the_persons_own_page(people, robot):
     for chart in ("chart-bump", "chart-genres", "chart-clock"):
         assert f'id="{chart}-figure"' in text
     assert f'href="/dashboard/groups/{GROUP}"' in text
-    assert "cdn" not in text.lower() and "/dashboard/assets/plotly.min.js" in text
+    assert "cdn" not in text.lower()
+    assert re.search(r'<script src="/dashboard/assets/plotly-[0-9.]+\.min\.js">', text)
 
 
 def test_a_person_cannot_open_another_persons_pages_and_unknown_ones_are_404(people, robot):
@@ -158,7 +159,13 @@ def test_signing_in_to_the_dashboard_stores_nobody_new(data_dir, world, monkeypa
     assert client.get("/dashboard/").status_code == 200  # still asked to sign in
 
 
-def test_plotly_is_served_by_the_app_itself(people):
-    answer = dashboard_client().get("/dashboard/assets/plotly.min.js")
+def test_plotly_is_served_by_the_app_itself_and_cached_while_pages_never_are(people):
+    from importlib.metadata import version
+
+    client = dashboard_client()
+    answer = client.get(f"/dashboard/assets/plotly-{version('plotly')}.min.js")
     assert answer.status_code == 200 and answer.mimetype == "text/javascript"
     assert b"plotly.js" in answer.data[:2000] and len(answer.data) > 1_000_000
+    assert "immutable" in answer.headers["Cache-Control"]
+    assert client.get("/dashboard/assets/plotly-0.0.1.min.js").status_code == 404
+    assert client.get("/dashboard/").headers["Cache-Control"] == "no-store"
