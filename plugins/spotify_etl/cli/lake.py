@@ -33,7 +33,7 @@ def export(url: str | None, first: date | None, last: date | None) -> None:
     the data directory's lake/. Layout and columns: docs/lake.md.
     """
     from spotify_etl.lake.export import export_days, lake_url
-    from spotify_etl.lake.source import snapshot_dates
+    from spotify_etl.lake.source import export_dates
     from spotify_etl.lake.target import shown
     from spotify_etl.storage import open_database
 
@@ -43,7 +43,7 @@ def export(url: str | None, first: date | None, last: date | None) -> None:
     started = time.monotonic()
     totals: dict[str, int] = {}
     with open_database() as db:
-        dates = snapshot_dates(db, first, last)
+        dates = export_dates(db, first, last)
         if not dates:
             click.echo("No snapshot is stored in that range: nothing to export.", err=True)
             sys.exit(1)

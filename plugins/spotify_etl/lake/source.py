@@ -59,8 +59,33 @@ def day_rows(db: Database, snapshot_date: date) -> dict[str, list[dict[str, Any]
     }
 
 
-def snapshot_dates(db: Database, first: date | None = None, last: date | None = None
-                   ) -> list[date]:
-    """Return the dates that have top lists stored, oldest first, within [first, last]."""
-    found = (date.fromisoformat(d) for d in db.top_lists.distinct("snapshot_date") if d)
-    return sorted(d for d in found if (first is None or d >= first) and (last is None or d <= last))
+def _has_plays(db: Database, day: date) -> bool:
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return db.plays.find_one({"played_at": {"$gte": start, "$lt": start + timedelta(days=1)}},
+                             {"_id": 1}) is not None
+
+
+def _oldest_play(db: Database) -> date | None:
+    oldest = list(db.plays.find({}, {"played_at": 1}).sort("played_at", 1).limit(1))
+    return oldest[0]["played_at"].date() if oldest else None  # index `plays (played_at)`
+
+
+def export_dates(db: Database, first: date | None = None, last: date | None = None
+                 ) -> list[date]:
+    """Return the days within [first, last] that have top lists or plays, oldest first.
+
+    Days of plays without a snapshot (an imported history, the plays before the first
+    snapshot) get partitions too, so the lake's plays are all the stored plays.
+    """
+    snapshots = {date.fromisoformat(d) for d in db.top_lists.distinct("snapshot_date") if d}
+    known = [d for d in (min(snapshots, default=None), _oldest_play(db)) if d]
+    if not known:
+        return []
+    start = max(min(known), first) if first else min(known)
+    end = last or max([*snapshots, datetime.now(UTC).date()])
+    days, day = [], start
+    while day <= end:
+        if day in snapshots or _has_plays(db, day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days

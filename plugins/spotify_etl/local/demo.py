@@ -72,13 +72,14 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
 def lake_report(dates: list[date]) -> str:
     """Export the demo days to the Parquet lake, as the lake DAG does each day; say where."""
     from spotify_etl.lake.export import export_days, lake_url
+    from spotify_etl.lake.source import export_dates
     from spotify_etl.lake.target import shown
     from spotify_etl.storage import open_database
 
     url = lake_url()
     started = time.monotonic()
-    with open_database() as db:
-        exported = list(export_days(db, url, dates))
+    with open_database() as db:  # the demo days, and any older day its plays reach back to
+        exported = list(export_days(db, url, export_dates(db, last=dates[-1])))
     rows = {table: sum(counts[table] for _, counts in exported) for table in exported[0][1]}
     return (f"Lake: {len(exported)} days written as Parquet to {shown(url)} in "
             f"{time.monotonic() - started:.1f} s (table=X/snapshot_date=D/part-0.parquet; "
