@@ -107,8 +107,7 @@ def person(user_id: str) -> str:
     if page.get("bump"):
         figures[:0] = [_figure("bump", charts.bump_chart(page["bump"])),
                        _figure("genres", charts.genre_chart(page["genres"]))]
-    return render_template("dashboard/person.html", page=page, figures=figures,
-                           year=int((page["snapshot_date"] or "0000")[:4]) or None)
+    return render_template("dashboard/person.html", page=page, figures=figures)
 
 
 @dashboard.route("/groups/<name>")

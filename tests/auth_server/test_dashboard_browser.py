@@ -91,7 +91,8 @@ def open_and_check_charts(browser, url: str, expected: set[str]) -> list[dict]:
 def screenshot(browser, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1440, min(max(height, 900), 4000))
+    chrome = browser.execute_script("return window.outerHeight - window.innerHeight")
+    browser.set_window_size(1440, min(height + chrome + 20, 4000))
     browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
     browser.set_window_size(1440, 1000)
 
