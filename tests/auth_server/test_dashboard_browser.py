@@ -23,7 +23,10 @@ CHART_REPORT = """
 var marks = arguments[0];
 return Array.from(document.querySelectorAll('.chart')).map(function (chart) {
   var images = Array.from(chart.querySelectorAll('.heatmaplayer image'));
+  var svg = chart.querySelector('svg.main-svg');
   return {id: chart.id, svg: chart.querySelectorAll('svg.main-svg').length,
+          // plotly's own stylesheet applied (a CSP that blocks it stacks the layers wrongly)
+          styled: svg !== null && getComputedStyle(svg).position === 'absolute',
           marks: chart.querySelectorAll(marks).length,
           traces: (chart.data || []).length,
           images_drawn: images.filter(function (i) {
@@ -82,7 +85,7 @@ def open_and_check_charts(browser, url: str, expected: set[str]) -> list[dict]:
     charts = browser.execute_script(CHART_REPORT, MARKS)
     assert {c["id"] for c in charts} == expected
     for chart in charts:
-        assert chart["svg"] >= 1 and chart["traces"] >= 1, chart
+        assert chart["svg"] >= 1 and chart["traces"] >= 1 and chart["styled"], chart
         assert chart["marks"] >= 1, chart
         assert chart["images"] == chart["images_drawn"], chart  # heat maps really painted
     return charts
