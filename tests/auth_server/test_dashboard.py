@@ -169,3 +169,38 @@ def test_plotly_is_served_by_the_app_itself_and_cached_while_pages_never_are(peo
     assert "immutable" in answer.headers["Cache-Control"]
     assert client.get("/dashboard/assets/plotly-0.0.1.min.js").status_code == 404
     assert client.get("/dashboard/").headers["Cache-Control"] == "no-store"
+
+
+def test_signing_out_ends_the_dashboard_session(people, robot):
+    client = dashboard_client()
+    sign_in(client, robot, people[0])
+    page = client.get(f"/dashboard/people/{people[0]}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/dashboard/sign-out", data={"csrf_token": "x" * 43},
+                       headers={"Origin": "http://127.0.0.1:8888"}).status_code == 403
+    out = client.post("/dashboard/sign-out", data={"csrf_token": token},
+                      headers={"Origin": "http://127.0.0.1:8888"})
+    assert out.status_code == 302
+    assert client.get(f"/dashboard/people/{people[0]}").status_code == 302
+
+
+def test_without_plays_the_year_comes_from_the_long_term_top_lists(people, robot):
+    from spotify_etl.analytics.repository import top_list
+    from spotify_etl.dashboard.pages import year_review
+    from spotify_etl.storage import open_database
+
+    with open_database() as db:
+        db.plays.delete_many({"user_id": people[0]})
+        review = year_review(db, people[0], LAST_DAY.year)
+        long_term = top_list(db, people[0], LAST_DAY, "artists", "long_term")
+        first = {a["item_id"] for a in top_list(db, people[0], FIRST_DAY, "artists", "short_term")}
+        last = {a["item_id"] for a in top_list(db, people[0], LAST_DAY, "artists", "short_term")}
+    assert review["source"] == "top lists" and review["minutes"] is None
+    assert [a["name"] for a in review["top_artists"]] == [a["name"] for a in long_term[:5]]
+    assert sum(review["discoveries"]) == len(last - first)
+    client = dashboard_client()
+    sign_in(client, robot, people[0])
+    card = client.get(f"/dashboard/people/{people[0]}/year/{LAST_DAY.year}.png")
+    assert card.status_code == 200 and png_size(card.data) == (1080, 1350)
+    assert "minutes need plays" in client.get(
+        f"/dashboard/people/{people[0]}/year/{LAST_DAY.year}").get_data(as_text=True)
