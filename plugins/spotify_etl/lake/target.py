@@ -3,7 +3,8 @@
 A partition is `table=<t>/snapshot_date=<YYYY-MM-DD>/part-0.parquet`. On a disk it is written
 under a hidden temporary name and renamed onto `part-0.parquet`; on an object store the PUT of
 `part-0.parquet` replaces it whole. Then every other file of that partition is removed: a rerun
-replaces the partition, never adds to it. URLs may carry credentials, so only `shown()` is ever printed.
+replaces the partition, never adds to it. URLs may carry credentials, so only `shown()` is
+ever printed.
 """
 
 from __future__ import annotations

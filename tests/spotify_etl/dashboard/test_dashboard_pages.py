@@ -10,7 +10,8 @@ from analytics_helpers import artist
 
 
 def lists(*days: tuple[date, list[str]]) -> dict[date, list[dict]]:
-    return {day: [artist(a, rank, [f"g-{a}"]) for rank, a in enumerate(ids, 1)] for day, ids in days}
+    return {day: [artist(a, rank, [f"g-{a}"]) for rank, a in enumerate(ids, 1)]
+            for day, ids in days}
 
 
 def test_rank_over_time_follows_the_latest_top_items_back_with_gaps():
