@@ -81,9 +81,12 @@ def lake_report(dates: list[date]) -> str:
     with open_database() as db:  # the demo days, and any older day its plays reach back to
         exported = list(export_days(db, url, export_dates(db, last=dates[-1])))
     rows = {table: sum(counts[table] for _, counts in exported) for table in exported[0][1]}
+    earlier = sum(day < dates[0] for day, _ in exported)
     return (f"Lake: {len(exported)} days written as Parquet to {shown(url)} in "
             f"{time.monotonic() - started:.1f} s (table=X/snapshot_date=D/part-0.parquet; "
-            "docs/lake.md)\n  rows: " + ", ".join(f"{t} {n}" for t, n in rows.items())
+            "docs/lake.md): the demo's days"
+            + (f" and {earlier} earlier day(s) its plays reach back to" if earlier else "")
+            + "\n  rows: " + ", ".join(f"{t} {n}" for t, n in rows.items())
             + "\n  read it with DuckDB or pandas: docs/lake.md#reading-it")
 
 
