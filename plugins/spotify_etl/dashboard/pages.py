@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 NOW_RANGE = "short_term"  # "now" is the last four weeks
-TOP_NOW, BUMP_ARTISTS, BUMP_DAYS, GENRES_SHOWN, CHANGE_DAYS = 10, 8, 30, 8, 7
+TOP_NOW, BUMP_ARTISTS, BUMP_DAYS, GENRES_SHOWN, CHANGE_DAYS, CLOCK_DAYS = 10, 8, 30, 8, 7, 365
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
@@ -83,16 +83,13 @@ def listening_clock(plays: list[dict[str, Any]]) -> list[list[int]]:
     return grid
 
 
-def lifetime(plays: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Sum up a person's stored history; None when no play is stored."""
-    if not plays:
+def lifetime(totals: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Turn a person's play totals (`repository.play_totals`) into the page's figures."""
+    if not totals:
         return None
-    return {"plays": len(plays),
-            "minutes": round(sum(p.get("duration_ms") or 0 for p in plays) / 60000),
-            "tracks": len({p["track_id"] for p in plays}),
-            "artists": len({a for p in plays for a in p.get("artist_ids") or []}),
-            "first": plays[0]["played_at"].date().isoformat(),
-            "last": plays[-1]["played_at"].date().isoformat()}
+    return {"plays": totals["plays"], "minutes": round(totals["ms"] / 60000),
+            "tracks": totals["tracks"], "artists": totals["artists"],
+            "first": totals["first"].date().isoformat(), "last": totals["last"].date().isoformat()}
 
 
 def person_page(db: Database, user_id: str) -> dict[str, Any]:
@@ -103,9 +100,12 @@ def person_page(db: Database, user_id: str) -> dict[str, Any]:
                             "name": found.get("display_name") or user_id,
                             "groups": [g["_id"] for g in repository.groups_of(db, user_id)],
                             "snapshot_date": dates[0].isoformat() if dates else None}
-    plays = repository.plays(db, user_id)
-    page["lifetime"] = lifetime(plays)
-    page["clock"] = listening_clock(plays)
+    totals = repository.play_totals(db, user_id)
+    page["lifetime"] = lifetime(totals)
+    # when they listen: the year up to their newest play (a history may span many years)
+    recent = (repository.plays(db, user_id, since=totals["last"] - timedelta(days=CLOCK_DAYS))
+              if totals else [])
+    page["clock"] = listening_clock(recent)
     if not dates:
         return page
     latest = dates[0]

@@ -55,6 +55,25 @@ def plays(db: Database, user_id: str, since: datetime | None = None,
     return rows[::-1]
 
 
+def play_totals(db: Database, user_id: str) -> dict[str, Any] | None:
+    """Sum up all of a person's stored plays in the database (index `plays (user_id, ...)`):
+    count, milliseconds, distinct tracks and artists, first and last; None without plays."""
+    match = {"$match": {"user_id": user_id}}
+    totals = list(db.plays.aggregate([match, {"$group": {
+        "_id": None, "plays": {"$sum": 1}, "ms": {"$sum": "$duration_ms"},
+        "first": {"$min": "$played_at"}, "last": {"$max": "$played_at"},
+        "tracks": {"$addToSet": "$track_id"}}}]))
+    if not totals or not totals[0]["plays"]:  # mongomock groups an empty input, MongoDB not
+        return None
+    artists = list(db.plays.aggregate([match, {"$unwind": "$artist_ids"},
+                                       {"$group": {"_id": "$artist_ids"}},
+                                       {"$count": "artists"}]))
+    found = totals[0]
+    return {"plays": found["plays"], "ms": found["ms"] or 0, "tracks": len(found["tracks"]),
+            "artists": artists[0]["artists"] if artists else 0,
+            "first": found["first"], "last": found["last"]}
+
+
 def artist_genres(db: Database, artist_ids: list[str]) -> dict[str, list[str]]:
     """Return the catalogue's genres of artists, by id."""
     found = db.artists.find({"_id": {"$in": sorted(set(artist_ids))}}, {"genres": 1})

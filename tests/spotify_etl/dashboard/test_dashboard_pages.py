@@ -45,16 +45,35 @@ def test_listening_clock_counts_by_utc_weekday_and_hour_and_lifetime_sums_up():
 
     from spotify_etl.dashboard.pages import lifetime, listening_clock
 
-    plays = [{"played_at": datetime(2026, 11, 16, 23, 30, tzinfo=UTC), "track_id": "t1",
-              "artist_ids": ["a"], "duration_ms": 180_000},
+    plays = [{"played_at": datetime(2026, 11, 16, 23, 30, tzinfo=UTC)},
              # 01:10 in Tokyo on Tuesday is Monday 16:10 UTC
-             {"played_at": datetime(2026, 11, 17, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo")),
-              "track_id": "t1", "artist_ids": ["a", "b"], "duration_ms": 240_000}]
+             {"played_at": datetime(2026, 11, 17, 1, 10, tzinfo=ZoneInfo("Asia/Tokyo"))}]
     grid = listening_clock(plays)
     assert grid[0][23] == 1 and grid[0][16] == 1 and sum(map(sum, grid)) == 2
-    assert lifetime(plays) == {"plays": 2, "minutes": 7, "tracks": 1, "artists": 2,
-                               "first": "2026-11-16", "last": "2026-11-17"}
-    assert lifetime([]) is None
+    totals = {"plays": 2, "ms": 420_000, "tracks": 1, "artists": 2,
+              "first": plays[0]["played_at"], "last": datetime(2026, 11, 17, 9, tzinfo=UTC)}
+    assert lifetime(totals) == {"plays": 2, "minutes": 7, "tracks": 1, "artists": 2,
+                                "first": "2026-11-16", "last": "2026-11-17"}
+    assert lifetime(None) is None
+
+
+def test_play_totals_count_in_the_database(data_dir):
+    from spotify_etl.dashboard.repository import play_totals
+    from spotify_etl.storage import open_database
+
+    with open_database() as db:
+        assert play_totals(db, "ann") is None
+        db.plays.insert_many([
+            {"_id": f"ann|{n}", "user_id": "ann", "track_id": f"t{n % 2}",
+             "artist_ids": ["a", f"b{n}"], "duration_ms": 60_000,
+             "played_at": datetime(2026, 11, 10 + n, 8, tzinfo=UTC)} for n in range(3)]
+            + [{"_id": "ben|0", "user_id": "ben", "track_id": "t9", "artist_ids": ["z"],
+                "duration_ms": 1, "played_at": datetime(2026, 1, 1, tzinfo=UTC)}])
+        totals = play_totals(db, "ann")
+    assert {k: totals[k] for k in ("plays", "ms", "tracks", "artists")} == {
+        "plays": 3, "ms": 180_000, "tracks": 2, "artists": 4}
+    assert totals["first"].date() == date(2026, 11, 10)
+    assert totals["last"].date() == date(2026, 11, 12)
 
 
 def test_the_track_that_brings_a_group_together_is_the_most_shared_one():
