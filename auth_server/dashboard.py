@@ -103,10 +103,13 @@ def person(user_id: str) -> str:
     with open_database(_settings()) as db:
         _own_page(db, user_id)
         page = pages.person_page(db, user_id)
-    figures = [_figure("clock", charts.clock_chart(page["clock"]))] if page["lifetime"] else []
+    figures = []
     if page.get("bump"):
-        figures[:0] = [_figure("bump", charts.bump_chart(page["bump"])),
-                       _figure("genres", charts.genre_chart(page["genres"]))]
+        figures.append(_figure("bump", charts.bump_chart(page["bump"])))
+    if page.get("genres", {}).get("series"):  # artists without genres (development mode): none
+        figures.append(_figure("genres", charts.genre_chart(page["genres"])))
+    if page["lifetime"]:
+        figures.append(_figure("clock", charts.clock_chart(page["clock"])))
     return render_template("dashboard/person.html", page=page, figures=figures)
 
 

@@ -90,3 +90,10 @@ def test_the_track_that_brings_a_group_together_is_the_most_shared_one():
     alone = bring_together({"tracks": [mix["tracks"][2]]}, pairs)
     assert alone["name"] == "High" and alone["members"] == ["ben", "cat"]
     assert bring_together(None, []) is None
+
+
+def test_artists_without_genres_give_no_genre_series_to_draw():
+    from spotify_etl.dashboard.pages import genre_share_by_week
+
+    share = genre_share_by_week({date(2026, 11, 20): [artist("a", 1, []), artist("b", 2, [])]})
+    assert share == {"weeks": ["2026-11-16"], "series": {}}
