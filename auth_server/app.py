@@ -57,8 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.globals["csrf_token"] = csrf_token
 
+    app.register_blueprint(dashboard)  # /dashboard/ (dashboard.py)
     register_views(app, callback_path=config.redirect_path)
-    app.register_blueprint(dashboard)
     app.after_request(add_security_headers)
 
     @app.errorhandler(HTTPException)
