@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__UNIT_TEST_MODE ?= False
 
-.PHONY: help setup demo test scaleout layers bench bench-scaleout lock sandbox auth dashboard api airflow clean
+.PHONY: help setup demo test scaleout layers bench bench-scaleout lock sandbox auth api airflow clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,8 @@ bench-scaleout: setup ## People per minute with 1 and 2 Celery workers, schedule
 auth: setup ## Start the Spotify authorization helper on http://127.0.0.1:8888 (reads .env)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m auth_server $(AUTH_ARGS)
 
+# The web helper serves the dashboard too (docs/dashboard.md).
+.PHONY: dashboard
 dashboard: setup ## The dashboard on http://127.0.0.1:8888/dashboard/ (the web helper; sandbox sign-in unless .env sets SPOTIFY_CLIENT_ID)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; \
 	if [ -n "$$SPOTIFY_CLIENT_ID" ]; then $(PY) -m auth_server $(AUTH_ARGS); \
