@@ -48,6 +48,13 @@ def test_signing_in_leads_to_the_persons_own_page(people, robot):
         assert f'id="{chart}-figure"' in text
     assert f'href="/dashboard/groups/{GROUP}"' in text
     assert "cdn" not in text.lower()
+    from spotify_etl.people.tokens import TokenStore
+    from spotify_etl.settings import load_settings
+    from spotify_etl.storage import database
+
+    token = TokenStore(database(), load_settings()).token_info(people[0])
+    assert token["refresh_token"] not in text and token["refresh_token"] not in str(
+        client.get_cookie("spotify_auth_session", domain="127.0.0.1").value)
     assert re.search(r'<script src="/dashboard/assets/plotly-[0-9.]+\.min\.js">', text)
 
 

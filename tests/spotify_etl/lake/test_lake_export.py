@@ -199,3 +199,16 @@ def test_shown_urls_hide_keys_and_passwords():
     assert shown("s3://bucket/p?access_key=AK&secret_key=SECRET") == "s3://bucket/p"
     assert shown("abfs://user:pw@container/p") == "abfs://container/p"
     assert shown("/srv/lake") == "/srv/lake"
+
+
+def test_keys_in_the_lake_url_never_reach_the_log(analysed, tmp_path, caplog):
+    import logging
+
+    from spotify_etl.lake.export import run_export
+
+    url = f"file://{tmp_path}/lake?secret_key=do-not-log-me-7781"
+    with caplog.at_level(logging.DEBUG):
+        result = run_export(LAST_DAY, url)
+    assert result["rows"]["top_lists"] > 0
+    assert "do-not-log-me-7781" not in caplog.text + json.dumps(result)
+    assert f"{tmp_path}/lake" in caplog.text
