@@ -52,6 +52,13 @@ bench-scaleout: setup ## People per minute with 1 and 2 Celery workers, schedule
 auth: setup ## Start the Spotify authorization helper on http://127.0.0.1:8888 (reads .env)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m auth_server $(AUTH_ARGS)
 
+# The web helper serves the dashboard too (docs/dashboard.md).
+.PHONY: dashboard
+dashboard: setup ## The dashboard on http://127.0.0.1:8888/dashboard/ (the web helper; sandbox sign-in unless .env sets SPOTIFY_CLIENT_ID)
+	@set -a; [ ! -f .env ] || . ./.env; set +a; \
+	if [ -n "$$SPOTIFY_CLIENT_ID" ]; then $(PY) -m auth_server $(AUTH_ARGS); \
+	else $(PY) -m auth_server --sandbox development $(AUTH_ARGS); fi
+
 sandbox: setup ## Start the Spotify sandbox on 127.0.0.1:8900
 	$(PY) -m spotify_sandbox --port 8900 --mode development
 

@@ -1,4 +1,5 @@
-"""Command line: `python -m auth_server [--host 127.0.0.1] [--port 8888] [--sandbox]`.
+"""Command line: `python -m auth_server [--host 127.0.0.1] [--port 8888] [--sandbox]`
+(`make auth`, and `make dashboard` for the dashboard at /dashboard/).
 
 Checks the configuration first and exits with a message naming what is missing; serves the
 helper with werkzeug (one local user at a time, so no production WSGI server is needed).
@@ -89,6 +90,7 @@ def main(host: str, port: int | None, sandbox_mode: str | None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Authorization helper on http://{shown}:{server.server_port}/ — Ctrl-C to stop")
+    click.echo(f"Dashboard on http://{shown}:{server.server_port}/dashboard/")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,7 +1,8 @@
 """The application factory: checked configuration, session cookie policy, headers, blueprints.
 
 `create_app()` refuses to build an app that could not work safely (see `config.load_config`).
-Routes live in `views.py`; protections in `security.py`.
+Routes live in `views.py` and the dashboard blueprint (`dashboard.py`); protections in
+`security.py`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import Flask, Response, render_template
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from auth_server.config import AuthConfig, load_config
+from auth_server.dashboard import dashboard
 from auth_server.security import add_security_headers, csrf_token, install_log_redaction
 from auth_server.views import register_views
 from spotify_etl.settings import load_settings
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.filters["date"] = _format_date
     app.jinja_env.globals["csrf_token"] = csrf_token
 
+    app.register_blueprint(dashboard)  # /dashboard/ (dashboard.py)
     register_views(app, callback_path=config.redirect_path)
     app.after_request(add_security_headers)
 

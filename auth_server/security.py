@@ -119,11 +119,13 @@ def require_same_site_post() -> None:
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set the security headers; nothing this helper serves may be cached."""
+    """Set the security headers; nothing this helper serves may be cached, except assets
+    whose URL names their version (they say `immutable`: the dashboard's plotly.js)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
+    if not response.headers.get("Cache-Control", "").endswith("immutable"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
     return response
 
 

@@ -18,6 +18,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 
 from auth_server.security import (consume_state, remember_state, require_same_site_post,
                                   same_secret, well_formed)
+from auth_server.signin import sign_in
 from auth_server.spotify import ConnectionFailed, complete_authorization, start_authorization
 from spotify_etl.constants import ACCESS_WARNING_DAYS, DEVELOPMENT_MODE_USER_CAP, NEEDS_REAUTH
 from spotify_etl.people.api_tokens import issue_token
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 PENDING_LOGIN_SECONDS = 15 * 60
 # Proof that this browser just logged in as a person, good for deleting them.
 VERIFIED_SECONDS = 30 * 60
+# Where a login may continue: deleting the person, or their dashboard (auth_server.dashboard).
+THEN = ("delete", "dashboard")
 FAILURE_PAGES = {
     "not_registered": ("not_registered.html", 403),
     "rate_limited": ("error.html", 503),
@@ -93,9 +96,10 @@ def login() -> Response | tuple[str, int]:
         # The state cookie must live on the host Spotify redirects back to.
         return redirect(f"{canonical.scheme}://{canonical.netloc}{request.full_path.rstrip('?')}")
     reconnect = request.args.get("reconnect") or None
-    then = request.args.get("then") if request.args.get("then") == "delete" else None
+    then = request.args.get("then") if request.args.get("then") in THEN else None
     known = reconnect is not None and _person(reconnect) is not None
-    if cfg.app_mode == "development" and not known:
+    # Signing in to the dashboard adds nobody (the callback refuses strangers): no cap applies.
+    if cfg.app_mode == "development" and not known and then != "dashboard":
         connected = len(_people())
         if connected >= DEVELOPMENT_MODE_USER_CAP:
             return render_template("user_cap.html", connected=connected,
@@ -155,6 +159,12 @@ def callback() -> Response | tuple[str, int]:
                                message=FAILURE_MESSAGES.get(failure.kind, ""),
                                cap=DEVELOPMENT_MODE_USER_CAP), status
     profile = connection.profile
+    if pending.get("then") == "dashboard" and _person(profile["id"]) is None:
+        log.info("Dashboard sign-in refused: not connected")
+        return render_template("error.html", code=403, title="Not connected yet",
+                               message="This Spotify account is not connected, so there is no "
+                                       "dashboard for it. Connect it from the start page "
+                                       "first. Nothing was stored."), 403
     with open_database(cfg.settings) as db:
         user_id = TokenStore(db, cfg.settings, fernet=cfg.fernet).save_user(
             {"id": profile["id"], "display_name": profile.get("display_name"),
@@ -163,7 +173,10 @@ def callback() -> Response | tuple[str, int]:
     verified[user_id] = time.time()
     session["verified"] = verified
     session["connected"] = {"user_id": user_id, "expected": pending.get("reconnect")}
+    sign_in(user_id)
     log.info("Connected user %s", user_id)
+    if pending.get("then") == "dashboard":
+        return redirect(url_for("dashboard.home"))
     if pending.get("then") == "delete" and pending.get("reconnect") == user_id:
         return redirect(url_for("confirm_delete", user_id=user_id))
     return redirect(url_for("connected"))

@@ -14,7 +14,8 @@ snapshot announced (or the `snapshot_date` Param when triggered by hand; else th
 * **taste_twins**: every person's k most similar people among everyone, scores only;
   skipped when the operator sets `SPOTIFY_ETL_TASTE_TWINS=off`. Collection `taste_twins`.
 
-Every result is stored under its natural key: a rerun leaves the same documents.
+Every result is stored under its natural key: a rerun leaves the same documents. `diffs` and
+`taste_twins` update the `spotify_analytics` Asset, on which the lake export rewrites the day.
 See `docs/analytics.md`.
 """
 
@@ -25,7 +26,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Param, dag, get_current_context, task
 
-from spotify_etl.pipeline.assets import SNAPSHOTS
+from spotify_etl.pipeline.assets import ANALYTICS, SNAPSHOTS
 
 
 @dag(
@@ -54,12 +55,14 @@ def spotify_taste_analytics():
                                or date_from_asset_events(context.get("triggering_asset_events")))
         return day.isoformat()  # XComs hold the date as YYYY-MM-DD
 
-    @task
+    @task(outlets=[ANALYTICS])
     def diffs(day: str) -> dict:
-        """Compute and store every group pair's and member's diffs."""
+        """Compute and store every group pair's and member's diffs (announced to the lake)."""
         from spotify_etl.analytics.daily import run_diffs
 
-        return run_diffs(day)
+        result = run_diffs(day)
+        get_current_context()["outlet_events"][ANALYTICS].extra = {"snapshot_date": day}
+        return result
 
     @task
     def mixes(day: str) -> dict:
@@ -80,7 +83,7 @@ def spotify_taste_analytics():
                                "stored and will be published on retry or on the next run.")
         return result
 
-    @task
+    @task(outlets=[ANALYTICS])
     def taste_twins(day: str) -> dict:
         """Store everyone's most similar people, unless switched off."""
         from airflow.sdk.exceptions import AirflowSkipException
@@ -90,6 +93,7 @@ def spotify_taste_analytics():
         result = run_taste_twins(day)
         if result["status"] == "off":
             raise AirflowSkipException("Taste twins are switched off (SPOTIFY_ETL_TASTE_TWINS).")
+        get_current_context()["outlet_events"][ANALYTICS].extra = {"snapshot_date": day}
         return result
 
     day = snapshot_date()

@@ -56,6 +56,9 @@ class Settings:
     mongo_timeout_ms: int = 10_000
     database: str = "spotify_etl"
     data_dir: Path = PROJECT_ROOT / "data"
+    # the Parquet lake (docs/lake.md): a folder, s3://bucket/prefix or any fsspec URL;
+    # None: <data_dir>/lake. May carry credentials (?access_key=...): never shown whole.
+    lake_url: str | None = field(default=None, repr=False)
     fernet_key: str | None = field(default=None, repr=False)
     batch_size: int = 50
     rate_limit_max_wait: int = 60
@@ -117,6 +120,7 @@ def load_settings() -> Settings:
         mongo_timeout_ms=_int("SPOTIFY_ETL_MONGO_TIMEOUT_MS", 10_000),
         database=_env("SPOTIFY_ETL_DATABASE", "spotify_etl"),
         data_dir=Path(_env("SPOTIFY_ETL_DATA_DIR", str(PROJECT_ROOT / "data"))),
+        lake_url=_env("SPOTIFY_ETL_LAKE_URL"),
         fernet_key=_env("SPOTIFY_ETL_FERNET_KEY"),
         batch_size=_int("SPOTIFY_ETL_BATCH_SIZE", 50),
         rate_limit_max_wait=_int("SPOTIFY_ETL_RATE_LIMIT_MAX_WAIT", 60),

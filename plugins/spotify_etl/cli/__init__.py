@@ -20,6 +20,7 @@ def main() -> None:
 
 from spotify_etl.cli import pipeline  # noqa: E402,F401  (registers commands)
 from spotify_etl.cli import analytics  # noqa: E402,F401
+from spotify_etl.cli import lake  # noqa: E402,F401
 from spotify_etl.cli import local  # noqa: E402,F401
 from spotify_etl.cli import query  # noqa: E402,F401
 from spotify_etl.cli import concerts  # noqa: E402,F401

@@ -15,6 +15,8 @@ from spotify_etl.local.sandbox import (SandboxProcess, ensure_local_key, point_a
                                        sandbox_args, seed_users)
 from spotify_etl.settings import command, load_settings
 
+DASHBOARD_URL = "http://127.0.0.1:8888/dashboard/"
+
 
 def run_demo(days: int = 7, user_count: int = 5) -> int:
     """Run the demo; return the process exit code."""
@@ -59,9 +61,33 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
             from spotify_etl.local.demo_concerts import concerts_report
 
             print("\n" + concerts_report(user_ids))
+            print("\n" + lake_report(dates))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s"
           + (f" with {failures} failed day(s)" if failures else ""))
+    print(f"Dashboard: run `make dashboard` and open {DASHBOARD_URL} (sign in as one of the "
+          "demo people on the sandbox's consent page).")
     return 1 if failures else 0
+
+
+def lake_report(dates: list[date]) -> str:
+    """Export the demo days to the Parquet lake, as the lake DAG does each day; say where."""
+    from spotify_etl.lake.export import export_days, lake_url
+    from spotify_etl.lake.source import export_dates
+    from spotify_etl.lake.target import shown
+    from spotify_etl.storage import open_database
+
+    url = lake_url()
+    started = time.monotonic()
+    with open_database() as db:  # the demo days, and any older day its plays reach back to
+        exported = list(export_days(db, url, export_dates(db, last=dates[-1])))
+    rows = {table: sum(counts[table] for _, counts in exported) for table in exported[0][1]}
+    earlier = sum(day < dates[0] for day, _ in exported)
+    return (f"Lake: {len(exported)} days written as Parquet to {shown(url)} in "
+            f"{time.monotonic() - started:.1f} s (table=X/snapshot_date=D/part-0.parquet; "
+            "docs/lake.md): the demo's days"
+            + (f" and {earlier} earlier day(s) its plays reach back to" if earlier else "")
+            + "\n  rows: " + ", ".join(f"{t} {n}" for t, n in rows.items())
+            + "\n  read it with DuckDB or pandas: docs/lake.md#reading-it")
 
 
 def _day_line(snapshot_date: date) -> str:
