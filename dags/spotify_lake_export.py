@@ -40,14 +40,10 @@ def spotify_lake_export():
     @task
     def snapshot_date() -> str:
         """Pick the date: the Param, else the one announced, else the newest snapshot."""
-        from spotify_etl.analytics.daily import date_from_asset_events, resolve_date
-        from spotify_etl.storage import open_database
+        from spotify_etl.analytics.daily import date_of_run
 
         context = get_current_context()
-        with open_database() as db:
-            day = resolve_date(db, context["params"].get("snapshot_date")
-                               or date_from_asset_events(context.get("triggering_asset_events")))
-        return day.isoformat()
+        return date_of_run(context["params"], context.get("triggering_asset_events"))
 
     @task
     def export(day: str) -> dict:

@@ -46,14 +46,10 @@ def spotify_taste_analytics():
     @task
     def snapshot_date() -> str:
         """Pick the date: the Param, else the one the snapshot announced, else the newest."""
-        from spotify_etl.analytics.daily import date_from_asset_events, resolve_date
-        from spotify_etl.storage import open_database
+        from spotify_etl.analytics.daily import date_of_run
 
         context = get_current_context()
-        with open_database() as db:
-            day = resolve_date(db, context["params"].get("snapshot_date")
-                               or date_from_asset_events(context.get("triggering_asset_events")))
-        return day.isoformat()  # XComs hold the date as YYYY-MM-DD
+        return date_of_run(context["params"], context.get("triggering_asset_events"))
 
     @task(outlets=[ANALYTICS])
     def diffs(day: str) -> dict:

@@ -46,6 +46,17 @@ def date_from_asset_events(events: Any) -> date | None:
     return max(dates) if dates else None
 
 
+def date_of_run(params: Any, triggering_asset_events: Any) -> str:
+    """The snapshot date a DAG run works on, as YYYY-MM-DD (what its XCom holds).
+
+    The run's `snapshot_date` Param, else the date the triggering snapshot announced, else the
+    newest snapshot stored.
+    """
+    with open_database() as db:
+        return resolve_date(db, (params or {}).get("snapshot_date")
+                            or date_from_asset_events(triggering_asset_events)).isoformat()
+
+
 def resolve_date(db: Database, snapshot_date: date | str | None = None) -> date:
     """Return the given snapshot date, or the newest one stored."""
     if snapshot_date:

@@ -6,6 +6,8 @@ The work itself is in the package's rooms (pipeline, analytics, queries, local t
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
 
@@ -16,6 +18,16 @@ def main() -> None:
 
     Start with `demo` (everything offline against the local Spotify sandbox).
     """
+
+
+def date_value(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A click callback: an ISO date option (None when not given), or a message naming it."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
 
 
 from spotify_etl.cli import pipeline  # noqa: E402,F401  (registers commands)

@@ -10,20 +10,12 @@ from typing import Any
 import click
 
 from spotify_etl.analytics import render
-from spotify_etl.cli import main
+from spotify_etl.cli import date_value, main
 from spotify_etl.constants import TIME_RANGES
 from spotify_etl.settings import command
 
 RANGES = click.Choice(TIME_RANGES)
 
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
 
 
 def _fail(message: str) -> None:
@@ -104,7 +96,7 @@ def groups_remove(name: str) -> None:
 @click.option("--range", "time_range", type=RANGES,
               help="Time range (pair: the one detailed; one person with --days: the one "
                    "compared). Default: medium_term for a pair, short_term for --days.")
-@click.option("--date", "snapshot_date", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--date", "snapshot_date", callback=date_value, metavar="YYYY-MM-DD",
               help="Snapshot date (default: the newest stored).")
 @click.option("--from", "from_range", type=RANGES, help="One person: compare this range...")
 @click.option("--to", "to_range", type=RANGES, help="...with this one.")
@@ -162,7 +154,7 @@ def diff(users: tuple[str, ...], time_range: str | None, snapshot_date: date | N
 @click.argument("group")
 @click.option("--length", default=50, show_default=True, type=click.IntRange(1, 500),
               help="Tracks in the mix.")
-@click.option("--date", "snapshot_date", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--date", "snapshot_date", callback=date_value, metavar="YYYY-MM-DD",
               help="Snapshot date (default: the newest stored).")
 @click.option("--publish", is_flag=True, help="Publish it to the group's playlist now.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

@@ -8,23 +8,15 @@ from datetime import date
 
 import click
 
-from spotify_etl.cli import main
+from spotify_etl.cli import date_value, main
 
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
 
 
 @main.command()
 @click.argument("url", required=False)
-@click.option("--from", "first", callback=_date, metavar="DATE",
+@click.option("--from", "first", callback=date_value, metavar="DATE",
               help="First snapshot date (YYYY-MM-DD)  [default: the oldest stored]")
-@click.option("--to", "last", callback=_date, metavar="DATE",
+@click.option("--to", "last", callback=date_value, metavar="DATE",
               help="Last snapshot date  [default: the newest stored]")
 def export(url: str | None, first: date | None, last: date | None) -> None:
     """Write stored snapshot days to the Parquet lake, replacing their partitions.

@@ -8,22 +8,14 @@ from datetime import date, datetime, timedelta, UTC
 
 import click
 
-from spotify_etl.cli import main
+from spotify_etl.cli import date_value, main
 from spotify_etl.constants import TIME_RANGES
 from spotify_etl.settings import command
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-21") from None
-
 
 @main.command()
-@click.option("--date", "snapshot_date", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--date", "snapshot_date", callback=date_value, metavar="YYYY-MM-DD",
               help="Snapshot date (default: yesterday, UTC).")
 @click.option("--user", "users", multiple=True, metavar="USER_ID",
               help="Only this person (repeatable). Default: every active person.")
