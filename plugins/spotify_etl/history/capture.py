@@ -84,10 +84,11 @@ def limits_of(settings: Settings) -> schedule.Limits:
 def seed_profile(db: Database, user_id: str, now: datetime) -> list[float]:
     """Learn a first profile from the person's stored plays of the last four weeks."""
     days = [(now - timedelta(days=offset)).date() for offset in range(1, PROFILE_DAYS + 1)]
-    ends = [entry[0] for doc in db.listening_days.find(
-        {"_id": {"$in": [document_id(user_id, day) for day in days]}},
-        projection={"plays": 1}) for entry in doc.get("plays", [])]
-    return schedule.profile_from_plays(ends, PROFILE_DAYS)
+    docs = list(db.listening_days.find(
+        {"_id": {"$in": [document_id(user_id, day) for day in days]}}, projection={"plays": 1}))
+    ends = [entry[0] for doc in docs for entry in doc.get("plays", [])]
+    # averaged over the days stored, not four weeks: a short import must not dilute the rate
+    return schedule.profile_from_plays(ends, len(docs))
 
 
 def cursor_of(db: Database, user_id: str) -> int | None:

@@ -32,8 +32,11 @@ class CoverageDay:
 
     @property
     def hole(self) -> bool:
-        """Tell whether plays may be missing on this day (a known gap, or nothing at all)."""
-        return self.gap or self.source == "none"
+        """Tell whether plays may be missing: nothing at all, or a capture gap no import filled.
+
+        An export covers whole days, so a day with imported plays has none missing.
+        """
+        return self.source == "none" or (self.gap and self.source == "capture")
 
 
 def record_gap(db: Database, user_id: str, start_ms: int, end_ms: int, *,

@@ -4,7 +4,8 @@ Spotify keeps only the last 50 plays. Each person has a play-rate profile, plays
 each hour of the day (UTC), learned from their own plays: seeded from what is stored (imports,
 earlier captures) and updated after every read from the plays it found. The next read is due
 when the plays expected since the cursor reach `target` (below 50, for the bursts nobody
-predicts), walking forward through the profile; while a session is under way (the newest play
+predicts), walking forward through the profile (each hour at the busier of it and its
+neighbours, as sessions drift); while a session is under way (the newest play
 is recent) the session's own rate counts too. A full page means the estimate was too low: the
 next read comes at the floor. The interval always stays within [floor, ceiling].
 Pure functions over plain data.
@@ -74,7 +75,9 @@ def next_read_in_ms(profile: list[float], now_ms: int, *, full_page: bool,
     waited = 0
     while waited < ceiling:
         at = now_ms + waited
-        rate = profile[(at // HOUR_MS) % 24]
+        hour = (at // HOUR_MS) % 24
+        # sessions drift by an hour from day to day: the busier neighbour counts
+        rate = max(profile[hour - 1], profile[hour], profile[(hour + 1) % 24])
         if active and waited < SESSION_HOURS * HOUR_MS:
             rate = max(rate, session_rate)
         expected += rate * STEP_MS / HOUR_MS
