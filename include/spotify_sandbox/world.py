@@ -466,9 +466,10 @@ class World:
         day_start = (day - dt.date(1970, 1, 1).toordinal()) * 86_400_000
         n_sessions = int(rng.integers(1, 5))
         session_of = np.sort(rng.integers(0, n_sessions, n))
-        # Long days start early: about three minutes a play must fit before midnight.
-        latest = 23.0 if n <= 80 else max(1.0, 23.0 - n * 0.055)
-        earliest = 6.5 if n <= 80 else 0.5
+        # People sleep: sessions start from 06:30; long days start early enough for about
+        # three minutes a play to fit before midnight.
+        earliest = 6.5
+        latest = 23.0 if n <= 80 else max(earliest, 23.0 - n * 0.055)
         if self.is_burst_day(u, day):  # one long session: the party, the drive
             session_of = np.zeros(n, dtype=np.int64)
         session_start = np.sort(rng.uniform(earliest, latest, n_sessions)) * 3_600_000

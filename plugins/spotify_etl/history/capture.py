@@ -56,6 +56,8 @@ class CaptureState:
     """A person's capture state as stored on their `users` document."""
 
     profile: list[float] = field(default_factory=schedule.empty_profile)
+    peak: list[float] = field(default_factory=schedule.empty_profile)
+    busiest_day: int = 0  # the most plays seen in one day (stored days and reads)
     last_read_at: datetime | None = None
     next_due_at: datetime | None = None
     reads: int = 0
@@ -71,6 +73,7 @@ class CaptureState:
     def as_document(self) -> dict[str, Any]:
         """Return the state as stored."""
         return {"profile": [round(x, 4) for x in self.profile],
+                "peak": [round(x, 2) for x in self.peak], "busiest_day": self.busiest_day,
                 "last_read_at": self.last_read_at, "next_due_at": self.next_due_at,
                 "reads": self.reads, "full_pages": self.full_pages, "gaps": self.gaps}
 
@@ -81,14 +84,16 @@ def limits_of(settings: Settings) -> schedule.Limits:
                            settings.capture_target_plays)
 
 
-def seed_profile(db: Database, user_id: str, now: datetime) -> list[float]:
-    """Learn a first profile from the person's stored plays of the last four weeks."""
+def seed_profile(db: Database, user_id: str, now: datetime
+                 ) -> tuple[list[float], list[float], int]:
+    """Learn a first profile, peak and busiest day from the last four weeks' stored plays."""
     days = [(now - timedelta(days=offset)).date() for offset in range(1, PROFILE_DAYS + 1)]
     docs = list(db.listening_days.find(
         {"_id": {"$in": [document_id(user_id, day) for day in days]}}, projection={"plays": 1}))
     ends = [entry[0] for doc in docs for entry in doc.get("plays", [])]
     # averaged over the days stored, not four weeks: a short import must not dilute the rate
-    return schedule.profile_from_plays(ends, len(docs))
+    busiest = max((len(doc.get("plays", [])) for doc in docs), default=0)
+    return schedule.profile_from_plays(ends, len(docs)), schedule.peak_from_plays(ends), busiest
 
 
 def cursor_of(db: Database, user_id: str) -> int | None:
@@ -114,7 +119,7 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
         return result
     state = CaptureState.of(user.get("capture"))
     if state.reads == 0 and not any(state.profile):
-        state.profile = seed_profile(db, user_id, now)
+        state.profile, state.peak, state.busiest_day = seed_profile(db, user_id, now)
     cursor = user.get("plays_cursor_ms")
     items, next_cursor = source.recently_played(cursor)
     result.items = len(items)
@@ -127,6 +132,8 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
         play["key"] = play_key(play)
     written = PlayWriter(db, user_id).write(plays, CAPTURE)
     result.new = written.new
+    if written.by_day:
+        state.busiest_day = max(state.busiest_day, *_day_counts(db, user_id, written.by_day))
     now_ms = to_ms(now)
     times = sorted(p["end_ms"] for p in plays)
     # The page's own times, null and local items included, tell whether it reached back.
@@ -140,10 +147,12 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
     since = to_ms(state.last_read_at) if state.last_read_at else None
     if since is not None and 0 < now_ms - since <= 2 * DAY_MS:
         state.profile = schedule.learn(state.profile, since, now_ms, times)
+        state.peak = schedule.learn_peak(state.peak, since, now_ms, times)
     newest = page_times[-1] if page_times else cursor
     wait = schedule.next_read_in_ms(state.profile, now_ms, full_page=full, newest_play_ms=newest,
                                     session_rate=schedule.session_rate(times),
-                                    limits=limits_of(settings))
+                                    limits=limits_of(settings), peak=state.peak,
+                                    busiest_day=state.busiest_day or None)
     state.reads += 1
     state.full_pages += full
     state.last_read_at = now
@@ -154,6 +163,13 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
         update["$max"] = {"plays_cursor_ms": int(next_cursor)}
     db.users.update_one({"_id": user_id}, update)
     return result
+
+
+def _day_counts(db: Database, user_id: str, days: dict[str, int]) -> list[int]:
+    """Return the stored plays of the days a read added to."""
+    return [doc.get("play_count", 0) for doc in db.listening_days.find(
+        {"_id": {"$in": [document_id(user_id, day) for day in days]}},
+        projection={"play_count": 1})]
 
 
 def _instant_ok(item: dict[str, Any]) -> bool:

@@ -59,8 +59,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "plays_owner": {"enum": ["history"]},
          "capture": {"bsonType": "object", "properties": {
              "profile": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
+             "peak": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
              "last_read_at": nullable(DATE), "next_due_at": nullable(DATE), "reads": INT,
-             "full_pages": INT, "gaps": INT}},
+             "full_pages": INT, "gaps": INT, "busiest_day": INT}},
          "history_import": {"bsonType": "object"},
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(

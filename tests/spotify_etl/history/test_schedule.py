@@ -52,3 +52,13 @@ def test_learning_moves_the_hours_a_read_covered_toward_what_it_saw():
     assert profile[12] > 0 and all(v == 0 for i, v in enumerate(profile) if i != 12)
     assert profile_from_plays(plays, 2)[12] == 3.0
     assert round(session_rate(plays)) == 6
+
+
+def test_a_burst_seen_before_at_that_hour_brings_the_read_forward():
+    peak = [0.0] * 24
+    peak[13] = peak[14] = peak[15] = 17.0  # a party once filled these hours
+    hours = wait_hours([0.0] * 24, peak=peak)
+    # read before 46 plays could have come at the party's rate (from 13:00: 46 / 17 h)
+    assert 1 + 46 / 17 - 0.5 <= hours < 1 + 46 / 17
+    # someone whose busiest day was 12 plays can never fill a page: the ceiling holds
+    assert wait_hours([0.0] * 24, peak=peak, busiest_day=12) == 6.0
