@@ -58,6 +58,7 @@ class CaptureState:
     profile: list[float] = field(default_factory=schedule.empty_profile)
     peak: list[float] = field(default_factory=schedule.empty_profile)
     busiest_day: int = 0  # the most plays seen in one day (stored days and reads)
+    first_read_at: datetime | None = None
     last_read_at: datetime | None = None
     next_due_at: datetime | None = None
     reads: int = 0
@@ -74,7 +75,7 @@ class CaptureState:
         """Return the state as stored."""
         return {"profile": [round(x, 4) for x in self.profile],
                 "peak": [round(x, 2) for x in self.peak], "busiest_day": self.busiest_day,
-                "last_read_at": self.last_read_at, "next_due_at": self.next_due_at,
+                "first_read_at": self.first_read_at, "last_read_at": self.last_read_at, "next_due_at": self.next_due_at,
                 "reads": self.reads, "full_pages": self.full_pages, "gaps": self.gaps}
 
 
@@ -156,6 +157,7 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
     state.reads += 1
     state.full_pages += full
     state.last_read_at = now
+    state.first_read_at = state.first_read_at or now
     state.next_due_at = now + timedelta(milliseconds=wait)
     result.next_due_at = state.next_due_at
     update: dict[str, Any] = {"$set": {"capture": state.as_document()}}

@@ -29,14 +29,19 @@ class CoverageDay:
     source: str  # capture | import | both | none
     plays: int
     gap: bool  # a capture found a window it could not read (plays lost for good)
+    watched: bool = False  # an export or the running capture speaks for the day
 
     @property
     def hole(self) -> bool:
-        """Tell whether plays may be missing: nothing at all, or a capture gap no import filled.
+        """Tell whether plays may be missing on this day.
 
-        An export covers whole days, so a day with imported plays has none missing.
+        A day nobody speaks for (no plays, outside every export and the capture), or a capture
+        gap no import filled (an export covers whole days). A day an export or the capture
+        watched without plays had none.
         """
-        return self.source == "none" or (self.gap and self.source == "capture")
+        if self.source == "none":
+            return self.gap or not self.watched
+        return self.gap and self.source == "capture"
 
 
 def record_gap(db: Database, user_id: str, start_ms: int, end_ms: int, *,
@@ -80,6 +85,7 @@ def coverage(db: Database, user_id: str, first: date | None = None,
         query, projection={"day": 1, "source": 1, "play_count": 1, "gap": 1})}
     if not docs and (first is None or last is None):
         return []
+    watched = _watched_spans(db, user_id)
     first = first or date.fromisoformat(min(docs))
     last = last or date.fromisoformat(max(docs))
     out = []
@@ -88,9 +94,23 @@ def coverage(db: Database, user_id: str, first: date | None = None,
         doc = docs.get(day.isoformat()) or {}
         plays = int(doc.get("play_count") or 0)
         source = doc.get("source", "none") if plays else "none"
-        out.append(CoverageDay(day, source, plays, bool(doc.get("gap"))))
+        name = day.isoformat()
+        out.append(CoverageDay(day, source, plays, bool(doc.get("gap")),
+                               any(a <= name <= b for a, b in watched)))
         day += timedelta(days=1)
     return out
+
+
+def _watched_spans(db: Database, user_id: str) -> list[tuple[str, str]]:
+    """Return the day spans exports and the capture speak for (YYYY-MM-DD, inclusive)."""
+    user = db.users.find_one({"_id": user_id}, projection={
+        "history_spans": 1, "capture.first_read_at": 1, "capture.last_read_at": 1}) or {}
+    spans = [(a, b) for a, b in user.get("history_spans") or []]
+    capture = user.get("capture") or {}
+    if capture.get("first_read_at") and capture.get("last_read_at"):
+        spans.append((capture["first_read_at"].date().isoformat(),
+                      capture["last_read_at"].date().isoformat()))
+    return spans
 
 
 def summarise(days: list[CoverageDay]) -> dict[str, Any]:

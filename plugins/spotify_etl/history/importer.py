@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pymongo.database import Database
 
 log = logging.getLogger(__name__)
-BATCH_ROWS = 5_000
+BATCH_ROWS = 10_000
 MIN_STREAM_MS = 30_000  # Spotify counts a stream from 30 s; recently played lists no less
 
 
@@ -78,7 +78,7 @@ def _artists_of(db: Database, track_ids: set[str]) -> dict[str, dict[str, Any]]:
 
 
 def _music_record(row: dict[str, Any], track_id: str | None,
-                  known: dict[str, Any] | None) -> dict[str, Any]:
+                  known: dict[str, Any] | None, key: str) -> dict[str, Any]:
     record = {"end_ms": row["end_ms"], "precision": row["precision"],
               "played_at": datetime.fromtimestamp(row["end_ms"] / 1000, UTC),
               "track_id": track_id, "track_name": row["track_name"],
@@ -86,7 +86,7 @@ def _music_record(row: dict[str, Any], track_id: str | None,
               "artist_names": list((known or {}).get("artist_names") or [row["artist_name"]]),
               "album_id": (known or {}).get("album_id"), "album_name": row.get("album_name"),
               "duration_ms": (known or {}).get("duration_ms"), "ms_played": row["ms_played"],
-              "key": name_key(row["artist_name"], row["track_name"])}
+              "key": key}
     if row["format"] == EXTENDED:
         record.update({k: row[k] for k in ("skipped", "reason_start", "reason_end", "shuffle",
                                            "offline", "platform", "conn_country")})
@@ -155,10 +155,12 @@ def import_export(db: Database, user_id: str, path: str | Path, *,
             for day, stats in sorted(day_stats.items())], ordered=False)
         days = sorted(day_stats)
         report.first_day, report.last_day = days[0], days[-1]
-    db.users.update_one({"_id": user_id}, {
-        "$set": {"history_import": {"at": datetime.now(UTC), "rows": report.rows,
-                                    "first_day": report.first_day,
-                                    "last_day": report.last_day}}})
+    update: dict[str, Any] = {"$set": {"history_import": {
+        "at": datetime.now(UTC), "rows": report.rows, "first_day": report.first_day,
+        "last_day": report.last_day}}}
+    if report.first_day:  # the days the export speaks for: a day in them without plays had none
+        update["$addToSet"] = {"history_spans": [report.first_day, report.last_day]}
+    db.users.update_one({"_id": user_id}, update)
     log.info("Imported %s rows for %s: %s new plays, %s already stored, %s unresolved",
              report.rows, user_id, report.plays_new, report.plays_matched, report.unresolved)
     return report
@@ -169,7 +171,7 @@ def _import_batch(db: Database, writer: PlayWriter, user_id: str, batch: list[di
                   report: ImportReport) -> None:
     records: dict[str, list[dict[str, Any]]] = {EXTENDED: [], ACCOUNT: []}
     spoken: list[UpdateOne] = []
-    pending: list[tuple[dict[str, Any], str | None]] = []
+    pending: list[tuple[dict[str, Any], str | None, str]] = []
     for row in batch:
         report.rows += 1
         stats = day_stats.setdefault(day_of(row["end_ms"]), [0, 0, 0])
@@ -186,20 +188,22 @@ def _import_batch(db: Database, writer: PlayWriter, user_id: str, batch: list[di
             if row["format"] == ACCOUNT:
                 stats[2] += 1
             continue
+        if row["format"] == EXTENDED and row["track_id"] is None:
+            report.local_or_empty += 1  # a local file or a null track: not a Spotify track
+            continue
+        key = name_key(row["artist_name"], row["track_name"])
         if row["format"] == EXTENDED:
-            if row["track_id"] is None:  # a local file or a null track: not a Spotify track
-                report.local_or_empty += 1
-                continue
-            by_name.setdefault(name_key(row["artist_name"], row["track_name"]), row["track_id"])
-            pending.append((row, row["track_id"]))
+            by_name.setdefault(key, row["track_id"])
+            pending.append((row, row["track_id"], key))
         else:
-            track_id = by_name.get(name_key(row["artist_name"], row["track_name"]))
+            track_id = by_name.get(key)
             report.resolved += track_id is not None
             report.unresolved += track_id is None
-            pending.append((row, track_id))
-    known = _artists_of(db, {t for _, t in pending if t})
-    for row, track_id in pending:
-        records[row["format"]].append(_music_record(row, track_id, known.get(track_id or "")))
+            pending.append((row, track_id, key))
+    known = _artists_of(db, {t for _, t, _ in pending if t})
+    for row, track_id, key in pending:
+        records[row["format"]].append(_music_record(row, track_id, known.get(track_id or ""),
+                                                    key))
     for source, source_records in records.items():
         done = writer.write(source_records, source)
         report.plays_new += done.new

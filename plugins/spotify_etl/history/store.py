@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ReplaceOne, UpdateOne
@@ -28,6 +29,7 @@ SOURCES = (CAPTURE, EXTENDED, ACCOUNT)
 _CODE = {CAPTURE: "c", EXTENDED: "e", ACCOUNT: "a"}
 _FINENESS = {"millisecond": 0, "second": 1, "minute": 2}
 DAY_MS = 86_400_000
+_EPOCH = date(1970, 1, 1)
 # Fields only the extended format knows: added to whatever play it matches.
 HOW_PLAYED = ("ms_played", "skipped", "reason_start", "reason_end", "shuffle", "offline",
               "platform", "conn_country")
@@ -38,7 +40,12 @@ WHAT_AND_WHEN = ("played_at", "precision", "track_id", "track_name", "artist_ids
 
 def day_of(end_ms: int) -> str:
     """Return the UTC day (YYYY-MM-DD) of an instant in epoch milliseconds."""
-    return datetime.fromtimestamp(end_ms / 1000, UTC).date().isoformat()
+    return _day_name(end_ms // DAY_MS)
+
+
+@lru_cache(maxsize=65_536)
+def _day_name(day_number: int) -> str:
+    return (_EPOCH + timedelta(days=day_number)).isoformat()
 
 
 def to_ms(moment: datetime) -> int:

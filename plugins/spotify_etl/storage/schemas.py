@@ -60,9 +60,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "capture": {"bsonType": "object", "properties": {
              "profile": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
              "peak": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
-             "last_read_at": nullable(DATE), "next_due_at": nullable(DATE), "reads": INT,
+             "first_read_at": nullable(DATE), "last_read_at": nullable(DATE),
+             "next_due_at": nullable(DATE), "reads": INT,
              "full_pages": INT, "gaps": INT, "busiest_day": INT}},
          "history_import": {"bsonType": "object"},
+         "history_spans": {"bsonType": "array", "items": {"bsonType": "array", "items": DAY}},
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(
         "A user's Fernet-encrypted token info", ["token", "updated_at"],

@@ -191,3 +191,15 @@ def test_import_onto_captured_plays_adds_how_they_were_played(person, tmp_path):
     assert play["from_capture"] and play["from_extended"] and play["platform"] == "android"
     (day,) = list(person.listening_days.find())
     assert day["source"] == "both" and day["play_count"] == 1
+
+
+def test_a_day_inside_an_export_without_plays_is_silence_not_a_hole(person, tmp_path):
+    from spotify_etl.history.coverage import coverage, summarise
+
+    rows = [{**EXTENDED_ROW, "ts": "2026-11-07T10:00:00Z"}, {**EXTENDED_ROW,
+                                                           "ts": "2026-11-09T10:00:00Z"}]
+    _import(person, _zip_file(tmp_path, {EXTENDED_NAME: rows}))
+    days = coverage(person, "alice", dt.date(2026, 11, 6), dt.date(2026, 11, 9))
+    assert [(d.source, d.hole) for d in days] == [
+        ("none", True), ("import", False), ("none", False), ("import", False)]
+    assert summarise(days)["holes"] == [("2026-11-06", "2026-11-06")]
