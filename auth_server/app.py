@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     register_views(app, callback_path=config.redirect_path)
+    from auth_server.history_upload import history_upload
+
+    app.register_blueprint(history_upload)
     app.after_request(add_security_headers)
 
     @app.errorhandler(HTTPException)
