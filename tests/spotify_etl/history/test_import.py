@@ -203,3 +203,23 @@ def test_a_day_inside_an_export_without_plays_is_silence_not_a_hole(person, tmp_
     assert [(d.source, d.hole) for d in days] == [
         ("none", True), ("import", False), ("none", False), ("import", False)]
     assert summarise(days)["holes"] == [("2026-11-06", "2026-11-06")]
+
+
+def test_the_analysts_query_tells_captured_imported_and_both_days(person, tmp_path):
+    from spotify_etl.history.store import CAPTURE, PlayWriter
+    from spotify_etl.queries.questions import run_query
+
+    played_at = dt.datetime(2026, 11, 9, 20, 51, 43, tzinfo=dt.UTC)
+    capture = {"end_ms": int(played_at.timestamp() * 1000), "precision": "millisecond",
+               "played_at": played_at, "track_id": "4uLU6hMCjMI75M1A2tKUQC",
+               "track_name": "Sky Heart", "artist_ids": [], "artist_names": ["Sofía García"]}
+    later = played_at + dt.timedelta(days=1)
+    PlayWriter(person, "alice").write([capture, {**capture, "played_at": later,
+                                                 "end_ms": capture["end_ms"] + 86_400_000}],
+                                      CAPTURE)
+    _import(person, _zip_file(tmp_path, {EXTENDED_NAME: [
+        EXTENDED_ROW, {**EXTENDED_ROW, "ts": "2026-11-08T08:00:00Z"}]}))
+    rows = run_query(person, "play_sources_per_day", user_id="alice", until="2026-11-10",
+                     days=5)
+    assert [(r["day"], r["source"], r["plays"]) for r in rows] == [
+        ("2026-11-08", "import", 1), ("2026-11-09", "both", 1), ("2026-11-10", "capture", 1)]
