@@ -197,8 +197,34 @@ def _parse_account(row: dict[str, Any], kind: str | None, where: str) -> dict[st
     return parsed
 
 
-def parse_file(file: HistoryFile) -> list[dict[str, Any]]:
-    """Parse and check one history file; raise ExportError naming the row at fault."""
+_EXTENDED_TEXT = ("reason_start", "reason_end", "platform", "conn_country",
+                  "spotify_track_uri", "master_metadata_track_name",
+                  "master_metadata_album_artist_name", "master_metadata_album_album_name",
+                  "episode_name", "episode_show_name", "spotify_episode_uri", "audiobook_title",
+                  "audiobook_uri", "audiobook_chapter_uri", "audiobook_chapter_title")
+
+
+def _check_extended(row: dict[str, Any], number: int, name: str) -> tuple[str, int]:
+    """Check an extended row as `_parse_extended` would, without building it (the scan)."""
+    ts, ms_played = row.get("ts"), row.get("ms_played")
+    if (ts.__class__ is not str or len(ts) != 20 or ts[-1] != "Z"
+            or ms_played.__class__ is not int or ms_played < 0
+            or any(row.get(k) is not None and row.get(k).__class__ is not str
+                   for k in _EXTENDED_TEXT)
+            or (row.get("spotify_track_uri") or "spotify:track:")[:14] != "spotify:track:"):
+        parsed = _parse_extended(row, f"{name} row {number}")  # names the problem, or is fine
+        return parsed["kind"], parsed["end_ms"]
+    try:
+        end_ms = int(datetime.fromisoformat(ts).timestamp() * 1000)
+    except ValueError:
+        raise ExportError(f"{name} row {number}: ts {ts!r} is not an ISO 8601 time") from None
+    kind = (EPISODE if row.get("spotify_episode_uri") or row.get("episode_name") else
+            AUDIOBOOK if row.get("audiobook_chapter_uri") or row.get("audiobook_title")
+            else MUSIC)
+    return kind, end_ms
+
+
+def _load(file: HistoryFile) -> list[Any]:
     try:
         data = json.loads(file.read())
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -209,6 +235,12 @@ def parse_file(file: HistoryFile) -> list[dict[str, Any]]:
     if not isinstance(data, list):
         raise ExportError(f"{file.name}: expected a JSON list of plays, found "
                           f"{type(data).__name__}")
+    return data
+
+
+def parse_file(file: HistoryFile) -> list[dict[str, Any]]:
+    """Parse and check one history file; raise ExportError naming the row at fault."""
+    data = _load(file)
     rows = []
     for number, row in enumerate(data, start=1):
         where = f"{file.name} row {number}"
@@ -225,15 +257,21 @@ def scan(path: str | Path) -> ExportSummary:
     files, ignored = history_files(path)
     summary = ExportSummary(ignored=ignored)
     for file in files:
-        rows = parse_file(file)
         summary.files[file.format] += 1
-        for row in rows:
-            key = f"{row['format']}_{row['kind']}"
+        if file.format == EXTENDED:
+            seen = []
+            for number, row in enumerate(_load(file), start=1):
+                if not isinstance(row, dict):
+                    raise ExportError(f"{file.name} row {number}: expected an object, found "
+                                      f"{type(row).__name__}")
+                seen.append(_check_extended(row, number, file.name))
+        else:
+            seen = [(r["kind"], r["end_ms"]) for r in parse_file(file)]
+        for kind, end_ms in seen:
+            key = f"{file.format}_{kind}"
             summary.rows[key] = summary.rows.get(key, 0) + 1
-        if rows:
-            first, last = rows[0]["end_ms"], rows[-1]["end_ms"]
-            summary.first_end_ms = min(first, summary.first_end_ms or first)
-            summary.last_end_ms = max(last, summary.last_end_ms or last)
+            summary.first_end_ms = min(end_ms, summary.first_end_ms or end_ms)
+            summary.last_end_ms = max(end_ms, summary.last_end_ms or end_ms)
     return summary
 
 

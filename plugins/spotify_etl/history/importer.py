@@ -84,9 +84,9 @@ def _music_record(row: dict[str, Any], track_id: str | None,
               "track_id": track_id, "track_name": row["track_name"],
               "artist_ids": list((known or {}).get("artist_ids") or []),
               "artist_names": list((known or {}).get("artist_names") or [row["artist_name"]]),
-              "album_id": (known or {}).get("album_id"), "album_name": row.get("album_name"),
-              "duration_ms": (known or {}).get("duration_ms"), "ms_played": row["ms_played"],
-              "key": key}
+              "album_name": row.get("album_name"), "ms_played": row["ms_played"], "key": key}
+    if known:  # what only the catalogue knows (fields left out rather than stored empty)
+        record.update(album_id=known.get("album_id"), duration_ms=known.get("duration_ms"))
     if row["format"] == EXTENDED:
         record.update({k: row[k] for k in ("skipped", "reason_start", "reason_end", "shuffle",
                                            "offline", "platform", "conn_country")})
