@@ -11,8 +11,10 @@ export's own extended rows and the stored catalogue; the rest is counted as unre
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -111,6 +113,23 @@ def _spoken_op(user_id: str, row: dict[str, Any]) -> UpdateOne:
     return UpdateOne({"_id": key}, {"$set": fields}, upsert=True)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk import.
+
+    An import leaves hundreds of thousands of long-lived objects (rows, documents in the
+    store's cache); each full collection walks them all, which made a ten-year import three
+    times slower. Rows and batches are freed by reference counting all the same.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_export(db: Database, user_id: str, path: str | Path, *,
                   progress: Callable[[int], None] | None = None,
                   on_scanned: Callable[[exports.ExportSummary], None] | None = None
@@ -123,6 +142,13 @@ def import_export(db: Database, user_id: str, path: str | Path, *,
     if db.users.find_one({"_id": user_id}, projection={"_id": 1}) is None:
         raise ValueError(f"Unknown user id {user_id!r}: only connected people's history can be "
                          "imported (list them with `python -m spotify_etl users`).")
+    with _collector_paused():
+        return _import(db, user_id, path, progress, on_scanned)
+
+
+def _import(db: Database, user_id: str, path: str | Path,
+            progress: Callable[[int], None] | None,
+            on_scanned: Callable[[exports.ExportSummary], None] | None) -> ImportReport:
     summary = exports.scan(path)  # raises ExportError before anything is written
     if on_scanned is not None:
         on_scanned(summary)

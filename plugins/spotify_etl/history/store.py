@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo import ReplaceOne, UpdateOne
 
-from spotify_etl.history.matching import PRECISION_MS, Candidate, Known, Matcher, name_key
+from spotify_etl.history.matching import Candidate, Known, Matcher, name_key
 from spotify_etl.storage import document_id
 
 if TYPE_CHECKING:
@@ -218,7 +218,3 @@ def index_stored_plays(db: Database, user_id: str) -> int:
     db.users.update_one({"_id": user_id}, {"$set": {"plays_owner": "history"}})
     return sum(len(v) for v in by_day.values())
 
-
-def precision_ms(precision: str) -> int:
-    """Return the width of a clock's interval in milliseconds."""
-    return PRECISION_MS[precision]

@@ -4,9 +4,10 @@
   Plays captured (of the catalogue plays recently played lists) and requests per person-day
   against the floor (6 top lists + the fewest pages that could hold the day's plays), side by
   side for one read a day (the daily snapshot before), hourly reads, reads every 120 s (as
-  your_spotify polls) and the adaptive capture. The adaptive one runs the real code
-  (`history.capture.capture_user` into an embedded store) after a warm-up week it learns from;
-  the fixed ones are replayed against the same world (they need no learning).
+  your_spotify polls) and the adaptive capture, with the ceiling in force and with a 3-hour
+  one. The adaptive one runs the real code (`history.capture.capture_user` into an embedded
+  store) after a warm-up week it learns from; the fixed ones are replayed against the same
+  world (they need no learning).
 * Import: a 10-year extended streaming history of heavy listeners (about a million rows),
   imported into a fresh embedded store in a child process: seconds, rows per second, and the
   child's peak memory.
