@@ -8,7 +8,7 @@ off Spotify's 50-play page and nobody is read more often than their listening ne
   rate by hour of day (learned from what is stored and from every read), so the plays expected
   since the cursor stay below `SPOTIFY_ETL_CAPTURE_TARGET_PLAYS` (35); sooner during a session
   and right after a full page; never sooner than `SPOTIFY_ETL_CAPTURE_FLOOR_MINUTES` (10) nor
-  later than `SPOTIFY_ETL_CAPTURE_CEILING_MINUTES` (360). Most runs read nobody and cost
+  later than `SPOTIFY_ETL_CAPTURE_CEILING_MINUTES` (720). Most runs read nobody and cost
   one small query.
 * **Gaps**: a full page whose oldest play is newer than the cursor did not reach back; the
   window is recorded in `play_gaps` and shows in `python -m spotify_etl history coverage`.

@@ -32,7 +32,7 @@ class Limits:
     """The interval's floor and ceiling and the plays to stay below (minutes, plays)."""
 
     floor_minutes: int = 10
-    ceiling_minutes: int = 360
+    ceiling_minutes: int = 720
     target_plays: int = 35
 
 
