@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from conftest import export_zip, listed_truth, save
+from history_exports import export_zip, listed_truth, save
 from pipeline_env import connect_sandbox_people
 
 WEEK = [datetime(2026, 11, 9, tzinfo=UTC).date() + timedelta(days=i) for i in range(7)]

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from conftest import export_zip, in_memory_zip, listed_truth, save
+from history_exports import export_zip, in_memory_zip, listed_truth, save
 
 UNTIL = dt.date(2026, 11, 10)
 EXTENDED_ROW = {
