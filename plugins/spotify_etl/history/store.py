@@ -140,6 +140,9 @@ class PlayWriter:
                 day, index = where[known.play_id]
                 entry = entries[day][index]
                 finer = _FINENESS[record["precision"]] < _FINENESS[entry[1]]
+                if code in entry[5] and not finer:
+                    counts.matched += 1  # this source told us already (a re-import): no write
+                    continue
                 update = {f"from_{source}": True}
                 if finer:
                     update.update({k: fields[k] for k in WHAT_AND_WHEN if k in fields})
@@ -172,10 +175,11 @@ class PlayWriter:
             counts.by_day[day] = counts.by_day.get(day, 0) + 1
         if ops:
             self.db.plays.bulk_write(ops, ordered=False)
-        self.db.listening_days.bulk_write(
-            [ReplaceOne({"_id": document_id(self.user_id, day)},
-                        day_document(self.user_id, day, entries[day], stored.get(day)),
-                        upsert=True) for day in sorted(touched)], ordered=False)
+        if touched:
+            self.db.listening_days.bulk_write(
+                [ReplaceOne({"_id": document_id(self.user_id, day)},
+                            day_document(self.user_id, day, entries[day], stored.get(day)),
+                            upsert=True) for day in sorted(touched)], ordered=False)
         return counts
 
     def _new_id(self, record: dict[str, Any], source: str) -> str:
