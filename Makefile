@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__UNIT_TEST_MODE ?= False
 
-.PHONY: help setup demo test scaleout layers bench bench-scaleout lock sandbox auth api airflow clean
+.PHONY: help setup demo test scaleout layers bench bench-history bench-scaleout lock sandbox auth api airflow clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ layers: setup ## Check that imports run one way (import-linter contracts in pypr
 
 bench: setup ## Print performance figures as JSON
 	$(PY) -m spotify_etl bench
+
+bench-history: setup ## Every play kept: capture vs the sandbox's ground truth, import speed (JSON; QUICK=1: short)
+	$(PY) -m spotify_etl bench --history $(if $(QUICK),--quick)
 
 bench-scaleout: setup ## People per minute with 1 and 2 Celery workers, scheduler delay (JSON)
 	$(PY) -m spotify_etl bench --scaleout

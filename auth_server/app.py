@@ -59,6 +59,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(dashboard)  # /dashboard/ (dashboard.py)
     register_views(app, callback_path=config.redirect_path)
+    from auth_server.history_upload import history_upload
+
+    app.register_blueprint(history_upload)
     app.after_request(add_security_headers)
 
     @app.errorhandler(HTTPException)

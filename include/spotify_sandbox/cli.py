@@ -47,14 +47,35 @@ def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
 @click.option("--without-genres", is_flag=True,
               help="Serve artists without their `genres` field (whether development mode still "
                    "sends it is disputed).")
+@click.option("--write-export", "export_user", metavar="USER_ID", default=None,
+              help="Write this user's my_spotify_data.zip (both export formats) to --out and "
+                   "exit, without serving.")
+@click.option("--out", "export_path", type=click.Path(dir_okay=False), default="my_spotify_data.zip",
+              show_default=True, help="Where --write-export writes the zip.")
+@click.option("--export-days", default=365, show_default=True, type=click.IntRange(1, 7320),
+              help="Days of history in the export, up to the day before --date.")
 def sandbox(host: str, port: int, mode: str, seed: int, users: int, client_id: str,
-            client_secret: str, today: dt.date | None, without_genres: bool) -> None:
+            client_secret: str, today: dt.date | None, without_genres: bool,
+            export_user: str | None, export_path: str, export_days: int) -> None:
     """Run the Spotify sandbox: a local stand-in for Spotify's Accounts service and Web API.
 
     It answers the subset of Spotify the project uses, in Spotify's shapes, over real HTTP, for a
     deterministic synthetic world. It is a test double, not Spotify. See docs/sandbox.md.
     Stop it with Ctrl-C (or SIGTERM).
     """
+    if export_user is not None:
+        from spotify_sandbox.exports import write_export
+        from spotify_sandbox.world import World
+
+        world = World(seed=seed, users=users)
+        if export_user not in world.user_index:
+            raise click.BadParameter(f"no sandbox user {export_user!r}", param_hint="--write-export")
+        until = (today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1)
+        counts = write_export(world, world.user_index[export_user], export_path, until=until,
+                              days=export_days)
+        click.echo(f"Wrote {export_path}: {counts['account_music']} account-data music rows, "
+                   f"{counts['extended']} extended-history rows (up to {until}).")
+        return
     from spotify_sandbox import SandboxServer
 
     server = SandboxServer(host=host, port=port, mode=mode, seed=seed, users=users,

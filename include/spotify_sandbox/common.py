@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from spotify_sandbox.state import Sandbox
 
 DATE_HEADER = "X-Sandbox-Date"
+NOW_HEADER = "X-Sandbox-Now"  # an instant (epoch milliseconds): recently played as of then
 CLOCK_HEADER = "X-Sandbox-Clock"
 
 
@@ -40,10 +41,24 @@ def parse_date(value: str) -> dt.date:
     return dt.date.fromisoformat(value)
 
 
+def now_header_ms() -> int | None:
+    """Return the instant of `X-Sandbox-Now` (epoch milliseconds), if the request sends one."""
+    value = request.headers.get(NOW_HEADER)
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ApiError(400, f"Invalid {NOW_HEADER} header: expected epoch milliseconds") from None
+
+
 def as_of() -> dt.date:
     """Return the date this request is answered as of (header, else the runtime clock)."""
     value = request.headers.get(DATE_HEADER)
     if value is None:
+        now = now_header_ms()
+        if now is not None:
+            return dt.date(1970, 1, 1) + dt.timedelta(milliseconds=now)
         return sandbox().clock
     try:
         return parse_date(value.strip())

@@ -6,9 +6,10 @@ benchmark drive the sandbox through here instead of a browser.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from spotify_sandbox.common import ApiError, parse_date, sandbox
 from spotify_sandbox.state import DEFAULT_SCOPE, DEV_MODE_MAX_USERS
@@ -91,6 +92,39 @@ def end_grants(user_id: str, action: str) -> Any:
     for grant in grants:
         setattr(grant, flags[action], True)
     return jsonify({"user_id": user_id, flags[action]: len(grants)})
+
+
+@control.get("/users/<user_id>/export")
+def export(user_id: str) -> Any:
+    """Return the user's `my_spotify_data.zip`: account data and extended streaming history.
+
+    `?until=YYYY-MM-DD` (default: the day before the clock), `days` (account data, default
+    365), `extended_days` (default: `days`), `formats=account,extended` (default both).
+    """
+    import io
+
+    from spotify_sandbox.exports import write_export
+
+    sb = sandbox()
+    u = _user_index(user_id)
+    try:
+        until = parse_date(request.args["until"]) if request.args.get("until") else None
+    except ValueError:
+        raise ApiError(400, "until must be YYYY-MM-DD") from None
+    until = until or sb.clock - dt.timedelta(days=1)
+    days = request.args.get("days", 365, type=int)
+    extended_days = request.args.get("extended_days", None, type=int)
+    formats = tuple(request.args.get("formats", "account,extended").split(","))
+    if not 0 < days <= 20 * 366 or (extended_days is not None
+                                    and not 0 < extended_days <= 20 * 366):
+        raise ApiError(400, "days and extended_days must be between 1 and 7320")
+    if not set(formats) <= {"account", "extended"}:
+        raise ApiError(400, "formats must name account and/or extended")
+    buffer = io.BytesIO()
+    write_export(sb.world, u, buffer, until=until, days=days, extended_days=extended_days,
+                 formats=formats)
+    return Response(buffer.getvalue(), mimetype="application/zip", headers={
+        "Content-Disposition": "attachment; filename=my_spotify_data.zip"})
 
 
 @control.route("/counters", methods=["GET", "DELETE"])

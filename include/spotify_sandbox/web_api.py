@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from spotify_sandbox.common import CLOCK_HEADER, ApiError, as_of, error_response, sandbox
+from spotify_sandbox.common import (CLOCK_HEADER, ApiError, as_of, error_response,
+                                    now_header_ms, sandbox)
 from spotify_sandbox.faults import SERVER_ERROR_MESSAGES
 from spotify_sandbox.objects import iso_ms, paging
 from spotify_sandbox.world import TIME_RANGES
@@ -222,7 +223,8 @@ def recently_played() -> Any:
     before = _int("before", -1, 0, 2**62) if request.args.get("before") else None
     if after is not None and before is not None:
         raise ApiError(400, "Only one of before or after may be specified")
-    reachable = sb.world.recent_plays(user, sb.now_ms(g.as_of))
+    now = now_header_ms()
+    reachable = sb.world.recent_plays(user, sb.now_ms(g.as_of) if now is None else now)
     if after is not None:
         newer = [p for p in reachable if p.played_at_ms > after]
         chosen = newer[-limit:]  # the plays right after the cursor, still newest first

@@ -154,6 +154,11 @@ class User:
     account_id: str
     image_key: int | None
     light: bool  # a light listener: fewer plays, fewer short-term top items
+    heavy: bool = False  # a heavy listener: 60 to 160 plays on an ordinary day
+
+
+HEAVY_SHARE = 0.2  # of the listeners who are not light
+BURST_DAY_SHARE = 0.05  # days with a party or a long drive: 180 to 300 plays
 
 
 class World:
@@ -341,6 +346,10 @@ class World:
                 followers=int(r.paretovariate(1.3)) - 1,
                 account_id="".join(r.choice(BASE62) for _ in range(22)),
                 image_key=None if r.random() < 0.3 else u, light=r.random() < 0.1))
+        # Drawn apart from `r` so adding listening styles left every id and profile as it was.
+        heavy = hash01(self.seed, 41, np.arange(self.n_users)) < HEAVY_SHARE
+        self.users = [User(**{**user.__dict__, "heavy": bool(heavy[user.index])
+                              and not user.light}) for user in self.users]
         self.user_index = {uid: i for i, uid in enumerate(ids)}
 
     @lru_cache(maxsize=4096)
@@ -424,6 +433,22 @@ class World:
         return tuple(out)
 
     # ---------------------------------------------------------------- plays
+    def is_burst_day(self, u: int, day: int) -> bool:
+        """Tell whether a (non-light) user has a party or a long drive on a day."""
+        return (not self.users[u].light
+                and float(hash01(self.seed, 22, u, day)) < BURST_DAY_SHARE)
+
+    def daily_play_target(self, u: int, day: int, rng: np.random.Generator) -> int:
+        """Return how many plays a user starts on a day: a few, dozens, or up to 300."""
+        if self.users[u].light:
+            return int(rng.integers(3, 15))
+        n = int(rng.integers(15, 61))
+        if self.is_burst_day(u, day):
+            return 180 + int(float(hash01(self.seed, 23, u, day)) * 121)
+        if self.users[u].heavy:
+            return 60 + (n - 15) * 100 // 45
+        return n
+
     @lru_cache(maxsize=16384)
     def plays_on(self, u: int, day: int) -> tuple[Play, ...]:
         """Return every play of a user on one UTC day (ordinal), oldest first, incl. skips."""
@@ -431,7 +456,7 @@ class World:
         light = self.users[u].light
         if light and rng.random() < 0.5:
             return ()
-        n = int(rng.integers(3, 15) if light else rng.integers(15, 61))
+        n = self.daily_play_target(u, day, rng)
         tracks, score = self._track_scores(u, day, "short_term", n_artists=40)
         best = np.argsort(-score)[:250]
         weights = np.exp((score[best] - score[best].max()) * 4.0)
@@ -441,7 +466,13 @@ class World:
         day_start = (day - dt.date(1970, 1, 1).toordinal()) * 86_400_000
         n_sessions = int(rng.integers(1, 5))
         session_of = np.sort(rng.integers(0, n_sessions, n))
-        session_start = np.sort(rng.uniform(6.5, 23.0, n_sessions)) * 3_600_000
+        # People sleep: sessions start from 06:30; long days start early enough for about
+        # three minutes a play to fit before midnight.
+        earliest = 6.5
+        latest = 23.0 if n <= 80 else max(earliest, 23.0 - n * 0.055)
+        if self.is_burst_day(u, day):  # one long session: the party, the drive
+            session_of = np.zeros(n, dtype=np.int64)
+        session_start = np.sort(rng.uniform(earliest, latest, n_sessions)) * 3_600_000
         plays: list[Play] = []
         clock = -1.0
         for i in range(n):
@@ -479,6 +510,15 @@ class World:
                        else f"playlist:{s}" if c < 0.8 else None)
             plays.append(Play(day_start + int(clock), track, ms, context, local))
         return tuple(plays)
+
+    def listed_plays_between(self, u: int, start_ms: int, end_ms: int) -> list[Play]:
+        """Return the plays recently-played lists (30 s or more) in [start, end), oldest first."""
+        epoch = dt.date(1970, 1, 1).toordinal()
+        out: list[Play] = []
+        for day in range(epoch + start_ms // 86_400_000, epoch + (end_ms - 1) // 86_400_000 + 1):
+            out.extend(p for p in self.plays_on(u, day) if p.ms_played >= MIN_LISTED_MS
+                       and start_ms <= p.played_at_ms < end_ms)
+        return out
 
     def recent_plays(self, u: int, now_ms: int) -> list[Play]:
         """Return the reachable listed plays up to now, newest first (at most ~50)."""

@@ -77,6 +77,10 @@ class Settings:
     ticketmaster_requests_per_second: float = 4.0  # Ticketmaster allows 5
     concerts_horizon_days: int = 365
     concerts_attraction_refresh_days: int = 30
+    # adaptive capture of recently played (docs/history.md)
+    capture_floor_minutes: int = 10  # never sooner (the capture DAG's schedule)
+    capture_ceiling_minutes: int = 720  # never later, however quiet the person
+    capture_target_plays: int = 35  # read before this many plays are expected (Spotify keeps 50)
 
     @property
     def token_url(self) -> str:
@@ -139,6 +143,9 @@ def load_settings() -> Settings:
         ticketmaster_requests_per_second=_float("TICKETMASTER_REQUESTS_PER_SECOND", 4.0),
         concerts_horizon_days=_int("SPOTIFY_ETL_CONCERTS_HORIZON_DAYS", 365),
         concerts_attraction_refresh_days=_int("SPOTIFY_ETL_CONCERTS_ATTRACTION_REFRESH_DAYS", 30),
+        capture_floor_minutes=_int("SPOTIFY_ETL_CAPTURE_FLOOR_MINUTES", 10),
+        capture_ceiling_minutes=_int("SPOTIFY_ETL_CAPTURE_CEILING_MINUTES", 720),
+        capture_target_plays=_int("SPOTIFY_ETL_CAPTURE_TARGET_PLAYS", 35),
     )
 
 

@@ -17,8 +17,8 @@ def dagbag():
 
 
 DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics", "spotify_concert_bins",
-           "spotify_lake_export"}
-ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts", "lake"}
+           "spotify_lake_export", "spotify_play_capture"}
+ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts", "lake", "capture"}
 
 
 def test_every_dag_imports_without_errors(dagbag):
@@ -91,3 +91,13 @@ def test_the_asset_is_announced_even_when_a_batch_fails_and_the_run_still_fails(
     assert dag.get_task("summarize").trigger_rule == "all_done"
     check = dag.get_task("all_batches_succeeded")
     assert check.trigger_rule == "all_success" and check.upstream_task_ids == {"snapshot_batch"}
+
+
+def test_capture_dag_runs_often_in_mapped_batches_in_the_spotify_pool(dagbag):
+    dag = dagbag.dags["spotify_play_capture"]
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert dag.timetable.delta == timedelta(minutes=10)
+    batch = dag.get_task("capture_batch")
+    assert batch.pool == "spotify_api" and batch.upstream_task_ids == {"plan_due"}
+    assert batch.retry_policy is not None
+    assert dag.default_args["retries"] >= 2

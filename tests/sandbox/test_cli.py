@@ -36,3 +36,27 @@ def test_cli_help_explains_the_options():
     for option in ("--port", "--mode", "--seed", "--users", "--date", "--without-genres",
                    "stand-in"):
         assert option in out
+
+
+def test_cli_writes_a_users_export_and_exits(tmp_path):
+    import json
+    import zipfile
+
+    from spotify_sandbox import World
+
+    user = World(seed=42, users=50).users[2]
+    out = tmp_path / "my_spotify_data.zip"
+    done = subprocess.run(
+        [sys.executable, "-m", "spotify_sandbox", "--write-export", user.id, "--out", str(out),
+         "--export-days", "2", "--date", "2026-11-20"], capture_output=True, text=True,
+        timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "(up to 2026-11-19)" in done.stdout
+    names = zipfile.ZipFile(out).namelist()
+    extended = [n for n in names if "Streaming_History_Audio_2026" in n]
+    rows = json.loads(zipfile.ZipFile(out).read(extended[0]))
+    assert {r["ts"][:10] for r in rows} == {"2026-11-18", "2026-11-19"}
+    unknown = subprocess.run([sys.executable, "-m", "spotify_sandbox", "--write-export",
+                              "nobody", "--out", str(out)], capture_output=True, text=True,
+                             timeout=120)
+    assert unknown.returncode != 0 and "no sandbox user 'nobody'" in unknown.stderr

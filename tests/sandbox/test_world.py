@@ -79,8 +79,8 @@ def test_recent_plays_follow_short_term_taste(ext):
 
 def test_plays_per_day_spread_and_skips_are_not_listed(ext):
     w = ext.world
-    counts = [len(w.plays_on(u, DAY - d)) for u in range(1, 20) if not w.users[u].light
-              for d in range(3)]
+    counts = [len(w.plays_on(u, DAY - d)) for u in range(1, 20) for d in range(3)
+              if not (w.users[u].light or w.users[u].heavy or w.is_burst_day(u, DAY - d))]
     assert 10 <= min(counts) and max(counts) <= 61
     plays = w.plays_on(1, DAY)
     hours = {(p.played_at_ms // 3_600_000) % 24 for p in plays}
@@ -118,3 +118,29 @@ def test_ten_thousand_user_world_builds_in_seconds():
     assert time.perf_counter() - start < 5
     assert len(world.user_index) == 10_000
     assert len(world.top_tracks(9_999, DAY, "medium_term")) > 0
+
+
+def test_daily_play_counts_range_from_a_few_to_300_with_bursts(ext):
+    w = ext.world
+    days = range(DAY - 60, DAY)
+    listed = {(u, d): sum(p.ms_played >= 30_000 for p in w.plays_on(u, d))
+              for u in range(w.n_users) for d in days}
+    light = [n for (u, _), n in listed.items() if w.users[u].light]
+    heavy = [n for (u, d), n in listed.items() if w.users[u].heavy and not w.is_burst_day(u, d)]
+    bursts = [n for (u, d), n in listed.items() if w.is_burst_day(u, d)]
+    assert max(light) < 15 and min(light) == 0
+    assert heavy and 50 < sum(heavy) / len(heavy) < 160
+    assert bursts and max(bursts) > 200 and max(listed.values()) <= 300
+    # a burst is one long session: the party, the drive
+    u, d = next(key for key in listed if w.is_burst_day(*key))
+    gaps = np.diff([p.played_at_ms for p in w.plays_on(u, d)])
+    assert gaps.max() < 13 * 60_000  # the longest track, never a break
+
+
+def test_listed_plays_between_are_what_recently_played_reaches(ext):
+    w = ext.world
+    u = next(u.index for u in w.users if u.heavy)
+    end = (DAY - dt.date(1970, 1, 1).toordinal()) * 86_400_000
+    recent = w.recent_plays(u, end)
+    between = w.listed_plays_between(u, recent[-1].played_at_ms, end + 1)
+    assert [p.played_at_ms for p in reversed(recent)] == [p.played_at_ms for p in between]

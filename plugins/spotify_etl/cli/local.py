@@ -34,8 +34,16 @@ def demo(days: int, user_count: int) -> None:
                    "Redis (needs both on 127.0.0.1; about ten minutes on two cores).")
 @click.option("--people", default=200, show_default=True, type=click.IntRange(1, 1000),
               help="Sandbox people for --scaleout.")
-def bench(quick: bool, scaleout: bool, people: int) -> None:
+@click.option("--history", "history_only", is_flag=True,
+              help="Only the listening-history figures: capture strategies against the "
+                   "sandbox's ground truth, and import speed (with --quick: 3 days, 1 year).")
+def bench(quick: bool, scaleout: bool, people: int, history_only: bool) -> None:
     """Measure the sandbox, the pipeline and the DAG file; print JSON."""
+    if history_only:
+        from spotify_etl.local import bench_history
+
+        click.echo(json.dumps({"history": bench_history.run(quick=quick)}, indent=2))
+        return
     if scaleout:
         from spotify_etl.local import bench_scaleout
 

@@ -2,7 +2,8 @@
 
 Sandbox throughput, Spotify requests per person-day, transform and load time, documents per
 person-day, DAG parse time, the all-pairs taste match, growth over a year of data
-(`bench_growth`), and the concert refresh and bins. Targets live here, never
+(`bench_growth`), the concert refresh and bins, and every play kept (`bench_history`: capture
+against the sandbox's ground truth, import speed). Targets live here, never
 in timed tests.
 """
 
@@ -120,4 +121,7 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
 
     print("bench: concert refresh and bins...", file=sys.stderr, flush=True)
     results["concerts"] = bench_concerts.run(people=10 if quick else 50)
+    from spotify_etl.local import bench_history
+
+    results["history"] = bench_history.run(quick=quick)
     return results

@@ -29,14 +29,19 @@ class RawUserDay:
 
 
 def extract_user_day(source: SpotifySource, snapshot_date: date, time_ranges: list[str],
-                     after_ms: int | None) -> RawUserDay:
-    """Fetch the top lists and the recent plays; refuse dates the source cannot answer for."""
+                     after_ms: int | None, *, read_plays: bool = True) -> RawUserDay:
+    """Fetch the top lists and the recent plays; refuse dates the source cannot answer for.
+
+    `read_plays` False: the adaptive capture reads this person's plays (docs/history.md).
+    """
     top: dict[tuple[str, str], list[Any]] = {}
     for kind in KINDS:
         for time_range in time_ranges:
             top[(kind, time_range)] = source.top_items(kind, time_range)
             if len(top) == 1:  # the first answer says whether the source can time-travel
                 source.check_snapshot_date(snapshot_date)
+    if not read_plays:
+        return RawUserDay(top=top, plays=[], plays_cursor_ms=None)
     plays, cursor_ms = source.recently_played(after_ms)
     return RawUserDay(top=top, plays=plays, plays_cursor_ms=cursor_ms)
 

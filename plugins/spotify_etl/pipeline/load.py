@@ -46,6 +46,17 @@ def _artist_name_ops(day: UserDay, snapshot_date: str) -> list[UpdateOne]:
             for artist_id, name in names.items() if artist_id not in full]
 
 
+def load_catalogue(db: Database, day: UserDay, snapshot_date: date) -> None:
+    """Upsert the artists (names at least), albums and tracks a person-day mentions."""
+    when = snapshot_date.isoformat()
+    for collection, ops in (("artists", _catalogue_ops(day.artists, when, details=True)
+                             + _artist_name_ops(day, when)),
+                            ("albums", _catalogue_ops(day.albums, when)),
+                            ("tracks", _catalogue_ops(day.tracks, when))):
+        if ops:
+            db[collection].bulk_write(ops, ordered=False)
+
+
 def quarantine_documents(user_id: str, snapshot_date: date,
                          day: UserDay) -> list[dict[str, Any]]:
     """Keep what Spotify sent but could not be used, raw, with where it was and why."""

@@ -254,7 +254,7 @@ def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: st
     artists_fetched = artists_fetched if artists_fetched is not None else set()
     result = UserResult(user_id, "failed")
     try:
-        user = db.users.find_one({"_id": user_id}, projection={"status": 1})
+        user = db.users.find_one({"_id": user_id}, projection={"status": 1, "plays_owner": 1})
         after_ms = play_cursor_ms(db, user_id, snapshot_date)
         if user is None:  # deleted since the batch was planned: nothing to do, nothing to record
             result.status, result.error = "skipped", "no longer connected"
@@ -264,7 +264,10 @@ def snapshot_user(db: Database, user_id: str, snapshot_date: date, *, run_id: st
             return result
         source = source or SpotifySource(settings, store.cache_handler(user_id),
                                          as_of=snapshot_date)
-        raw = extract_user_day(source, snapshot_date, time_ranges, after_ms)
+        # Once the history room owns a person's plays (capture, import), every play goes
+        # through its dedupe rule: the daily snapshot then reads only the top lists.
+        raw = extract_user_day(source, snapshot_date, time_ranges, after_ms,
+                               read_plays=user.get("plays_owner") != "history")
         transform_started = time.monotonic()
         day = transform_user_day(user_id, snapshot_date, raw.top, raw.plays)
         needed = day.artist_ids_needing_details() - artists_fetched

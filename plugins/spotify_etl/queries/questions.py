@@ -220,6 +220,27 @@ def _most_played_tracks(p: dict[str, Any]) -> Spec:
     ])
 
 
+def _play_sources(p: dict[str, Any]) -> Spec:
+    start, end = _window(p)
+    imported = {"$or": [{"$ifNull": ["$from_extended", False]},
+                        {"$ifNull": ["$from_account", False]}]}
+    # plays the daily snapshot stored before the history room carry no flag: captured
+    captured = {"$or": [{"$ifNull": ["$from_capture", False]}, {"$not": [imported]}]}
+    return Spec("plays", pipeline=[
+        {"$match": {"user_id": p["user_id"], "played_at": {"$gte": start, "$lt": end}}},
+        {"$group": {"_id": {"$dateToString": {"format": "%Y-%m-%d", "date": "$played_at"}},
+                    "plays": {"$sum": 1},
+                    "captured": {"$sum": {"$cond": [captured, 1, 0]}},
+                    "imported": {"$sum": {"$cond": [imported, 1, 0]}}}},
+        {"$project": {"_id": 0, "day": "$_id", "plays": 1, "captured": 1, "imported": 1,
+                      "source": {"$cond": [{"$and": [{"$gt": ["$captured", 0]},
+                                                     {"$gt": ["$imported", 0]}]}, "both",
+                                           {"$cond": [{"$gt": ["$captured", 0]}, "capture",
+                                                      "import"]}]}}},
+        {"$sort": {"day": 1}},
+    ])
+
+
 def _listening_hours(p: dict[str, Any]) -> Spec:
     start, end = _window(p)
     return Spec("plays", pipeline=[
@@ -362,6 +383,14 @@ QUERIES: dict[str, Query] = {query.name: query for query in (
           ("track", "artists", "plays", "last_played"),
           notes="Plays are what Spotify's recently-played list showed each day (at most 50 a "
                 "day, none under 30 s)."),
+    Query("play_sources_per_day",
+          "Where do a person's plays come from, day by day: capture, import or both?",
+          (USER, UNTIL, DAYS), _play_sources, ("plays", [("user_id", 1), ("played_at", -1)]),
+          ("day", "source", "plays", "captured", "imported"),
+          notes="A day missing from the answer has no plays stored (nowhere). The stored "
+                "coverage is `listening_days` (one document per person-day, with `source` and "
+                "`gap`), and `play_gaps` holds the windows the capture could not read: "
+                "`python -m spotify_etl history coverage USER` combines them (docs/history.md)."),
     Query("listening_hours_per_day", "How many hours did each person listen, per day?",
           (UNTIL, DAYS), _listening_hours, ("plays", [("played_at", -1)]),
           ("day", "user_id", "plays", "hours"),

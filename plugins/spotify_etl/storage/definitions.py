@@ -19,9 +19,11 @@ log = logging.getLogger(__name__)
 # the analysts' queries (docs/queries.md).
 INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "users": [[("status", 1), ("reauth_since", 1)],
+              [("status", 1), ("capture.next_due_at", 1)],  # who is due for a capture read
               [("status", 1), ("refresh_token_expires_at", 1)]],  # whose access ends soon
     "artists": [[("genres", 1)]],
-    "tracks": [[("artist_ids", 1)], [("isrc", 1)]],
+    "tracks": [[("artist_ids", 1)], [("isrc", 1)],
+               [("name", 1)]],  # account-data history names tracks: resolved by name
     # one document per top list (bucket pattern); items hold the ranks
     "top_lists": [
         [("user_id", 1), ("snapshot_date", 1), ("kind", 1), ("time_range", 1)],
@@ -31,6 +33,11 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
         [("snapshot_date", 1), ("kind", 1), ("time_range", 1)],
     ],
     "plays": [[("user_id", 1), ("played_at", -1)], [("track_id", 1)], [("played_at", -1)]],
+    # listening history (docs/history.md): one document per person-day, matched by `_id`;
+    # these serve coverage and lifetime reads over a person's days
+    "listening_days": [[("user_id", 1), ("day", 1)], [("day", 1), ("source", 1)]],
+    "play_gaps": [[("user_id", 1), ("start", 1)]],
+    "spoken_plays": [[("user_id", 1), ("kind", 1)]],
     "runs": [[("snapshot_date", 1), ("status", 1)], [("user_id", 1), ("snapshot_date", -1)]],
     "quarantine": [[("user_id", 1), ("snapshot_date", -1)]],
     # analytics (docs/analytics.md)
@@ -48,7 +55,8 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "api_tokens": [[("user_id", 1)]],
 }
 # The collections people and operators count (`stats`, the demo summary).
-COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_lists", "plays", "runs")
+COLLECTIONS = ("users", "tokens", "artists", "albums", "tracks", "top_lists", "plays", "runs",
+               "listening_days", "play_gaps", "spoken_plays")
 
 
 def ensure_indexes(db: Database) -> None:

@@ -55,6 +55,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
          "status": {"enum": list(USER_STATUSES)}, "reauth_reason": STRING, "reauth_since": DATE,
          "consented_at": DATE, "refresh_token_expires_at": DATE, "last_snapshot_date": DAY,
          "plays_cursor_ms": INT,
+         # listening history (docs/history.md): who owns the plays, the capture's state
+         "plays_owner": {"enum": ["history"]},
+         "capture": {"bsonType": "object", "properties": {
+             "profile": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
+             "peak": {"bsonType": "array", "items": {"bsonType": ["double", "int", "long"]}},
+             "first_read_at": nullable(DATE), "last_read_at": nullable(DATE),
+             "next_due_at": nullable(DATE), "reads": INT,
+             "full_pages": INT, "gaps": INT, "busiest_day": INT}},
+         "history_import": {"bsonType": "object"},
+         "history_spans": {"bsonType": "array", "items": {"bsonType": "array", "items": DAY}},
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(
         "A user's Fernet-encrypted token info", ["token", "updated_at"],
@@ -97,10 +107,41 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "plays": _collection(
         "One play of one person",
         ["user_id", "played_at", "track_id", "track_name", "artist_ids", "artist_names"],
-        {"user_id": STRING, "played_at": DATE, "track_id": STRING, "track_name": STRING,
-         "artist_ids": STRINGS, "artist_names": NAMES, "album_id": nullable(STRING),
-         "duration_ms": nullable(INT), "context_type": nullable(STRING),
-         "context_uri": nullable(STRING)}),
+        {"user_id": STRING, "played_at": DATE, "track_id": nullable(STRING),
+         "track_name": STRING, "artist_ids": STRINGS, "artist_names": NAMES,
+         "album_id": nullable(STRING), "duration_ms": nullable(INT),
+         "context_type": nullable(STRING), "context_uri": nullable(STRING),
+         # listening history (docs/history.md): where the play is known from, how precisely
+         "precision": {"enum": ["millisecond", "second", "minute"]},
+         "from_capture": {"bsonType": "bool"}, "from_extended": {"bsonType": "bool"},
+         "from_account": {"bsonType": "bool"}, "album_name": nullable(STRING),
+         "ms_played": nullable(INT), "skipped": {"bsonType": ["bool", "null"]},
+         "reason_start": nullable(STRING), "reason_end": nullable(STRING),
+         "shuffle": {"bsonType": ["bool", "null"]}, "offline": {"bsonType": ["bool", "null"]},
+         "platform": nullable(STRING), "conn_country": nullable(STRING)}),
+    "listening_days": _collection(
+        "One person's plays of one day, compact, with where each is known from (coverage)",
+        ["user_id", "day", "plays", "play_count", "source"],
+        {"user_id": STRING, "day": DAY,
+         # [end ms, precision, track id, name key, play _id, sources (c/e/a), ms played]
+         "plays": {"bsonType": "array", "items": {"bsonType": "array"}},
+         "play_count": INT, "ms_played": INT, "from_capture": INT, "from_extended": INT,
+         "from_account": INT, "source": {"enum": ["capture", "import", "both", "none"]},
+         "gap": {"bsonType": "bool"}, "extended_rows": INT, "extended_skipped": INT,
+         "account_short_rows": INT}),
+    "play_gaps": _collection(
+        "A window recently played could no longer reach: plays lost unless an export has them",
+        ["user_id", "start", "end", "minutes", "detected_at"],
+        {"user_id": STRING, "start": DATE, "end": DATE,
+         "minutes": {"bsonType": ["double", "int", "long"]}, "detected_at": DATE}),
+    "spoken_plays": _collection(
+        "A podcast episode or audiobook chapter from a data export (kept apart from music)",
+        ["user_id", "kind", "ms_played"],
+        {"user_id": STRING, "kind": {"enum": ["episode", "audiobook"]},
+         "title": nullable(STRING), "show": nullable(STRING), "ms_played": INT,
+         "ended_at": DATE, "ended_minute": DATE, "uri": nullable(STRING),
+         "audiobook_uri": nullable(STRING), "platform": nullable(STRING),
+         "from_extended": {"bsonType": "bool"}, "from_account": {"bsonType": "bool"}}),
     "quarantine": _collection(
         "An item Spotify sent that could not be used, kept raw with the reason",
         ["user_id", "snapshot_date", "source", "position", "reason", "item"],

