@@ -45,6 +45,7 @@ class PersonData:
     top: TopLists
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     genres: dict[str, set[str]] = field(default_factory=dict)
+    known_vectors: tuple[date, pd.DataFrame] | None = None  # served tracks' vectors (service)
 
     @property
     def first_day(self) -> date | None:

@@ -228,16 +228,28 @@ def history_features(plays: pd.DataFrame, reference: date, track_ids: list[str],
 def _genre_shares(recent_artists: pd.Series, primary_artists: list[str | None],
                   genres: dict[str, set[str]], total: float) -> np.ndarray:
     """Share of recent plays whose artist shares a genre with each track's artist."""
-    cache: dict[str, float] = {}
     out = np.full(len(primary_artists), np.nan)
+    wanted = sorted({a for a in primary_artists if a and genres.get(a)})
+    if not wanted or not total:
+        return out
+    names = sorted({g for a in wanted for g in genres[a]})
+    column = {g: i for i, g in enumerate(names)}
+
+    def incidence(artists: list[str]) -> np.ndarray:
+        matrix = np.zeros((len(artists), len(names)), dtype=np.float32)
+        for row, artist in enumerate(artists):
+            for genre in genres.get(artist, ()):
+                if genre in column:
+                    matrix[row, column[genre]] = 1.0
+        return matrix
+
+    played = list(recent_artists.index)
+    overlap = (incidence(wanted) @ incidence(played).T) > 0  # wanted x played
+    shares = overlap.astype(float) @ recent_artists.to_numpy(float) / total
+    by_artist = dict(zip(wanted, shares))
     for position, artist in enumerate(primary_artists):
-        wanted = genres.get(artist) if artist else None
-        if not wanted or not total:
-            continue
-        if artist not in cache:
-            cache[artist] = float(sum(count for other, count in recent_artists.items()
-                                      if genres.get(other, set()) & wanted)) / total
-        out[position] = cache[artist]
+        if artist in by_artist:
+            out[position] = by_artist[artist]
     return out
 
 
