@@ -125,24 +125,33 @@ class PersonCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[str, tuple[tuple, dataset.PersonData, Any, dict]] = {}
+        self._history: dict[str, tuple[Any, dataset.PersonData]] = {}
+        self._models: dict[str, tuple[int, Any, dict]] = {}
 
-    def get(self, db: Database, user_id: str) -> tuple[dataset.PersonData, Any, dict] | None:
-        """Return (history, model, version document), or None without a promoted model."""
+    def history(self, db: Database, user_id: str) -> dataset.PersonData:
+        """Return the person's history (reread after a new load stamped their newest date)."""
+        person = db.users.find_one({"_id": user_id}, {"last_snapshot_date": 1}) or {}
+        stamp = person.get("last_snapshot_date")
+        with self._lock:
+            entry = self._history.get(user_id)
+        if entry is None or entry[0] != stamp:
+            entry = (stamp, dataset.read_person(db, user_id))
+            with self._lock:
+                self._history[user_id] = entry
+        return entry[1]
+
+    def model(self, db: Database, user_id: str) -> tuple[Any, dict] | None:
+        """Return (model, version document) of the current version, or None."""
         current = registry.current_version(db, user_id)
         if current is None:
             return None
-        # Loads stamp the person's newest snapshot date: a new one means new plays.
-        person = db.users.find_one({"_id": user_id}, {"last_snapshot_date": 1}) or {}
-        stamp = (current, person.get("last_snapshot_date"))
         with self._lock:
-            entry = self._entries.get(user_id)
-        if entry is None or entry[0] != stamp:
-            model, document = registry.load_model(db, user_id, current)
-            entry = (stamp, dataset.read_person(db, user_id), model, document)
+            entry = self._models.get(user_id)
+        if entry is None or entry[0] != current:
+            entry = (current, *registry.load_model(db, user_id, current))
             with self._lock:
-                self._entries[user_id] = entry
-        return entry[1], entry[2], entry[3]
+                self._models[user_id] = entry
+        return entry[1], entry[2]
 
 
 def not_enough_history(db: Database, user_id: str) -> str:
@@ -161,6 +170,8 @@ def not_enough_history(db: Database, user_id: str) -> str:
 def features_of(data: dataset.PersonData, song: Song) -> tuple[Any, Any]:
     """Return (reference date, one-row feature frame) of a song for the person, as of their
     newest play. The vectors of every track they know are computed once per history."""
+    if data.last_day is None:
+        raise dataset.NotEnoughHistory("not enough history: no plays stored yet")
     track_id = song.meta["track_id"]
     reference = data.last_day
     known = getattr(data, "known_vectors", None)
@@ -188,7 +199,7 @@ def describe_features(reference, frame) -> dict[str, Any]:
 
 def predict(cache: PersonCache, db: Database, user_id: str, song: Song) -> dict[str, Any]:
     """Predict a song's plays for the person, or say plainly why there is no number."""
-    entry = cache.get(db, user_id)
+    entry = cache.model(db, user_id)
     answer: dict[str, Any] = {"track": {"id": song.meta["track_id"], "name": song.meta["name"],
                                         "artists": song.meta["artist_names"]},
                               "found_in": song.found_in,
@@ -196,7 +207,8 @@ def predict(cache: PersonCache, db: Database, user_id: str, song: Song) -> dict[
                                         "the reference date"}
     if entry is None:
         return {**answer, "prediction": None, "reason": not_enough_history(db, user_id)}
-    data, model, document = entry
+    model, document = entry
+    data = cache.history(db, user_id)
     reference, frame = features_of(data, song)
     value = float(model.predict(frame)[0])
     known = int((data.plays["track_id"] == song.meta["track_id"]).sum())
