@@ -16,8 +16,9 @@ def dagbag():
     return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
-DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics", "spotify_concert_bins"}
-ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts"}
+DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics", "spotify_concert_bins",
+           "spotify_model_retrain"}
+ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts", "prediction"}
 
 
 def test_every_dag_imports_without_errors(dagbag):

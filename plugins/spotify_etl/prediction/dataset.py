@@ -30,6 +30,9 @@ WARMUP_DAYS = 28  # history needed before the first reference date
 MAX_REFERENCE_DATES = 40  # about three years of training windows at most
 MIN_REFERENCE_DATES = 3  # fewer training windows than this: not enough history
 MIN_PLAYS = 300
+# The oldest training date needs WARMUP_DAYS before it; the newest ends where the held-out
+# window starts, which ends on the newest play's day.
+MIN_HISTORY_DAYS = WARMUP_DAYS + (MIN_REFERENCE_DATES - 1) * STEP_DAYS + 2 * HORIZON_DAYS + 1
 
 
 class NotEnoughHistory(ValueError):
@@ -150,9 +153,8 @@ def split(data: PersonData) -> Split:
         training.append(reference)
         reference -= timedelta(days=STEP_DAYS)
     if len(training) < MIN_REFERENCE_DATES:
-        needed = WARMUP_DAYS + (MIN_REFERENCE_DATES - 1) * STEP_DAYS + 3 * HORIZON_DAYS
         raise NotEnoughHistory(f"not enough history: {(last - first).days + 1} days of plays "
-                               f"stored, at least {needed + 1} needed")
+                               f"stored, at least {MIN_HISTORY_DAYS} needed")
     return Split(sorted(training), held_out)
 
 

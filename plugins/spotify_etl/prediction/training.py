@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from pymongo.database import Database
 
+    from spotify_etl.settings import Settings
+
 log = logging.getLogger(__name__)
 TARGET = (f"plays of the track by this person in the {dataset.HORIZON_DAYS} days after the "
           "reference date")
@@ -121,8 +123,6 @@ def train_person(db: Database, user_id: str, *, until: date | None = None,
 
 def people_with_enough_history(db: Database, user_ids: list[str]) -> list[str]:
     """Return the people whose stored plays could train a model (cheap: counts and dates)."""
-    needed_days = (dataset.WARMUP_DAYS + (dataset.MIN_REFERENCE_DATES - 1) * dataset.STEP_DAYS
-                   + 3 * dataset.HORIZON_DAYS)
     chosen = []
     for user_id in user_ids:
         query = {"user_id": user_id}
@@ -130,6 +130,30 @@ def people_with_enough_history(db: Database, user_ids: list[str]) -> list[str]:
             continue
         first = db.plays.find_one(query, sort=[("played_at", 1)])
         last = db.plays.find_one(query, sort=[("played_at", -1)])
-        if (last["played_at"] - first["played_at"]).days + 1 >= needed_days:
+        if (last["played_at"].date() - first["played_at"].date()).days + 1 >= \
+                dataset.MIN_HISTORY_DAYS:
             chosen.append(user_id)
     return chosen
+
+
+def plan_retraining(settings: Settings | None = None) -> list[str]:
+    """Return the connected people whose history is long enough to train (the DAG's plan)."""
+    from spotify_etl.constants import ACTIVE
+    from spotify_etl.storage import open_database
+
+    with open_database(settings) as db:
+        people = [u["_id"] for u in db.users.find({"status": ACTIVE}, {"_id": 1})]
+        return people_with_enough_history(db, sorted(people))
+
+
+def retrain(user_id: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Train one person's new version and promote it only if it beats the current one."""
+    from spotify_etl.storage import open_database
+
+    with open_database(settings) as db:
+        try:
+            report = train_person(db, user_id, promote=IF_BETTER)
+        except dataset.NotEnoughHistory as error:
+            return {"status": "not_enough_history", "reason": str(error)}
+    return {"status": "trained", "version": report.version, "promoted": report.promoted,
+            "mae": report.metrics[models.Boosted.name]["mae"], "reason": report.reason}
