@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
 from spotify_etl.cli import main
+from spotify_etl.prediction.render import figure as _figure
+from spotify_etl.prediction.render import metrics_table
 
 
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
-
-
-def _figure(value: float | None) -> str:
-    return "n/a (constant)" if value is None else f"{value:.3f}"
-
-
-def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
-    """Render held-out metrics as a table (the model card uses the same rows)."""
-    from spotify_etl.text import table
-
-    return table([{"model": name, "MAE (plays)": _figure(m["mae"]),
-                   "Spearman": _figure(m["spearman"])} for name, m in metrics.items()],
-                 ["model", "MAE (plays)", "Spearman"])
 
 
 @main.group()

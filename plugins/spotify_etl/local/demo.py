@@ -2,7 +2,8 @@
 
 Starts the Spotify sandbox as a separate process, connects sandbox people through the real
 token store, runs the daily snapshot DAG (through `dag.test()`) for consecutive simulated days
-and prints what landed. Stops the sandbox it started. Running it again changes nothing.
+and prints what landed, then trains the people's stream-count models on months of earlier history
+and prints one prediction. Stops the sandbox it started. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
             from spotify_etl.local.demo_concerts import concerts_report
 
             print("\n" + concerts_report(user_ids))
+            from spotify_etl.local.demo_prediction import prediction_report
+
+            print("\n" + prediction_report(user_ids, dates[0]), flush=True)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s"
           + (f" with {failures} failed day(s)" if failures else ""))
     return 1 if failures else 0
