@@ -16,7 +16,8 @@ import click
 @click.option("--sandbox", is_flag=True,
               help="Look concerts up in the offline Ticketmaster sandbox (a local stand-in).")
 def main(host: str, port: int, sandbox: bool) -> None:
-    """Run the spotify_etl API: GET /bins, /artists, /similar; docs at /docs."""
+    """Run the spotify_etl API: GET /bins, /artists, /similar, /prediction, /features; docs at
+    /docs."""
     import uvicorn
 
     from api_server import create_app

@@ -2,8 +2,8 @@
 
 Sandbox throughput, Spotify requests per person-day, transform and load time, documents per
 person-day, DAG parse time, the all-pairs taste match, growth over a year of data
-(`bench_growth`), and the concert refresh and bins. Targets live here, never
-in timed tests.
+(`bench_growth`), the concert refresh and bins, and the stream-count model
+(`bench_prediction`). Targets live here, never in timed tests.
 """
 
 from __future__ import annotations
@@ -120,4 +120,9 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
 
     print("bench: concert refresh and bins...", file=sys.stderr, flush=True)
     results["concerts"] = bench_concerts.run(people=10 if quick else 50)
+    from spotify_etl.local import bench_prediction
+
+    print("bench: prediction, training on 10 years of history and 1,000 API requests...",
+          file=sys.stderr, flush=True)
+    results["prediction"] = bench_prediction.run(people=1, years=2 if quick else 10)
     return results
