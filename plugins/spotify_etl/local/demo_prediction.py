@@ -61,7 +61,7 @@ def prediction_report(user_ids: list[str], first_snapshot: date) -> str:
         lines.append(metrics_table(trained[person]))
         cache = service.PersonCache()
         history = cache.history(db, person)
-        favourite = history.plays["track_id"].value_counts().index[0]
+        favourite = history.play_counts().index[0]
         meta = history.metadata[favourite]
         song = service.find_song(db, load_settings(), person, meta["name"],
                                  meta["artist_names"][0], history)

@@ -58,6 +58,12 @@ class PersonData:
     def last_day(self) -> date | None:
         return self.plays["played_at"].iloc[-1].date() if len(self.plays) else None
 
+    def play_counts(self) -> pd.Series:
+        """Return plays per track over the whole history (computed once)."""
+        if getattr(self, "_play_counts", None) is None:
+            self._play_counts = self.plays["track_id"].value_counts()
+        return self._play_counts
+
     def until(self, reference: date) -> pd.DataFrame:
         """Return the plays up to the end of the reference date."""
         end = pd.Timestamp(reference + timedelta(days=1), tz="UTC")

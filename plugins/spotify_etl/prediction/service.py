@@ -169,14 +169,15 @@ def not_enough_history(db: Database, user_id: str) -> str:
 
 def features_of(data: dataset.PersonData, song: Song) -> tuple[Any, Any]:
     """Return (reference date, one-row feature frame) of a song for the person, as of their
-    newest play. The vectors of every track they know are computed once per history."""
+    newest play. The vectors of every track in their history are computed once per history
+    (one vectorised pass), so only a song new to them is computed on its own."""
     if data.last_day is None:
         raise dataset.NotEnoughHistory("not enough history: no plays stored yet")
     track_id = song.meta["track_id"]
     reference = data.last_day
     known = getattr(data, "known_vectors", None)
     if known is None or known[0] != reference:
-        tracks = dataset.candidates(data, reference)
+        tracks = list(data.metadata)
         known = (reference, feature_frame(data.plays, data.top, data.metadata, data.genres,
                                           reference, tracks))
         data.known_vectors = known
@@ -211,7 +212,7 @@ def predict(cache: PersonCache, db: Database, user_id: str, song: Song) -> dict[
     data = cache.history(db, user_id)
     reference, frame = features_of(data, song)
     value = float(model.predict(frame)[0])
-    known = int((data.plays["track_id"] == song.meta["track_id"]).sum())
+    known = int(data.play_counts().get(song.meta["track_id"], 0))
     return {**answer, "prediction": round(max(value, 0.0), 2),
             "reference_date": reference.isoformat(), "plays_so_far": known,
             "model": {"version": document["version"],
