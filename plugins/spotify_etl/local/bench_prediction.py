@@ -73,6 +73,10 @@ def _latency(user_id: str, requests: int) -> dict[str, Any]:
     """Time `requests` GET /tracks/{id}/prediction of the person's own tracks, in turn."""
     from fastapi.testclient import TestClient
 
+    from spotify_etl.settings import PROJECT_ROOT
+
+    if str(PROJECT_ROOT) not in sys.path:  # api_server sits beside plugins/, not inside it
+        sys.path.insert(0, str(PROJECT_ROOT))
     from api_server import create_app
     from spotify_etl.people.api_tokens import issue_token
     from spotify_etl.storage import open_database

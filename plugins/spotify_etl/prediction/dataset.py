@@ -49,6 +49,7 @@ class PersonData:
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     genres: dict[str, set[str]] = field(default_factory=dict)
     known_vectors: tuple[date, pd.DataFrame] | None = None  # served tracks' vectors (service)
+    known_predictions: tuple[int, dict[str, float]] | None = None  # per model version
 
     @property
     def first_day(self) -> date | None:
