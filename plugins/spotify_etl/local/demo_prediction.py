@@ -15,6 +15,23 @@ from datetime import date, timedelta
 HISTORY_DAYS = 150  # with the demo's week: just over the 145 days a model needs
 
 
+def _new_song(db, sandbox, history) -> tuple[str, str] | None:
+    """A track by one of the person's artists that nobody here has stored: (name, artist)."""
+    world = sandbox.world
+    names = {m["name"].casefold() for m in history.metadata.values()}
+    for artist_id in history.plays["primary_artist"].value_counts().index:
+        artist = world.artist_index.get(artist_id)
+        if artist is None:
+            continue
+        for track in range(int(world.artist_track_start[artist]),
+                           int(world.artist_track_start[artist + 1])):
+            name = world.track_name(track)
+            if db.tracks.find_one({"_id": str(world.track_ids[track])}) is None and \
+                    name.casefold() not in names and "feat." not in name:
+                return name, world.artist_names[artist]
+    return None
+
+
 def prediction_report(user_ids: list[str], first_snapshot: date) -> str:
     """Load history, train every demo person's model, predict one song; return the text."""
     from spotify_etl.prediction.render import metrics_table
@@ -66,6 +83,13 @@ def prediction_report(user_ids: list[str], first_snapshot: date) -> str:
         song = service.find_song(db, load_settings(), person, meta["name"],
                                  meta["artist_names"][0], history)
         answer = service.predict(cache, db, person, song)
+        new = _new_song(db, sandbox, history)
+        if new is not None:
+            try:
+                found = service.find_song(db, load_settings(), person, *new, history)
+                unknown = service.predict(cache, db, person, found)
+            except (service.SongNotFound, service.SpotifyLookupFailed) as error:
+                unknown = {"error": str(error)}
     model = answer["model"]
     lines.append(f"\nPrediction for {person}: \"{meta['name']}\" by {meta['artist_names'][0]} "
                  f"(played {answer['plays_so_far']} times so far): "
@@ -73,6 +97,12 @@ def prediction_report(user_ids: list[str], first_snapshot: date) -> str:
                  f"{answer['reference_date']}, model version {model['version']}, whose "
                  f"held-out error is {model['held_out_mae']:.2f} plays per track (MAE, "
                  f"{model['held_out_window']}).")
+    if new is not None and "error" not in unknown:
+        lines.append(f"A song {person} never played, \"{new[0]}\" by {new[1]}, not in the "
+                     f"catalogue, found through Spotify search ({unknown['found_in']}): "
+                     f"{unknown['prediction']:.1f} plays in the same 30 days.")
+    elif new is not None:
+        lines.append(f"A song {person} never played could not be looked up: {unknown['error']}")
     lines.append("Try: make predict-api, then GET /prediction?song=...&artist=... with an API "
                  "token (python -m spotify_etl api-token USER); python -m spotify_etl model "
                  f"list {person}")
