@@ -18,13 +18,18 @@ TRACK_ID = Path(..., min_length=22, max_length=22, pattern="^[0-9A-Za-z]{22}$",
                 description="A Spotify track id (22 base62 characters)")
 
 
+# Not blank: a name of spaces is no name, and Spotify's search would refuse it.
+NAME_PATTERN = r"\S"
+
+
 def song_query() -> Any:
-    return Query(..., min_length=1, max_length=200, description="The song's name (exact, any "
-                                                                "case)")
+    return Query(..., min_length=1, max_length=200, pattern=NAME_PATTERN,
+                 description="The song's name (exact, any case)")
 
 
 def artist_query() -> Any:
-    return Query(..., min_length=1, max_length=200, description="One of its artists' names")
+    return Query(..., min_length=1, max_length=200, pattern=NAME_PATTERN,
+                 description="One of its artists' names")
 
 
 def _by_name(request: Request, db, person: str, song: str, artist: str) -> service.Song:
@@ -33,8 +38,7 @@ def _by_name(request: Request, db, person: str, song: str, artist: str) -> servi
         known = state.prediction.history(db, person)
     except dataset.NotEnoughHistory:
         known = None
-    return service.find_song(db, state.settings, person, song.strip() or song,
-                             artist.strip() or artist, known)
+    return service.find_song(db, state.settings, person, song.strip(), artist.strip(), known)
 
 
 def _raw(song: service.Song) -> dict[str, Any]:

@@ -138,6 +138,7 @@ def test_unknown_songs_are_404(prediction_api):
     ("/prediction", {"artist": "x"}, "song"),
     ("/features", {"song": "x"}, "artist"),
     ("/raw_features", {"song": "", "artist": "x"}, "song"),
+    ("/prediction", {"song": "x", "artist": "   "}, "artist"),
     ("/prediction", {"song": "x" * 201, "artist": "x"}, "song"),
     ("/tracks/not-an-id/prediction", {}, "track_id"),
 ])
