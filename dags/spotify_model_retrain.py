@@ -8,7 +8,7 @@ newest complete 30 days), and **promote it only if it beats the current version*
 Every version is kept (`python -m spotify_etl model list USER`, `... rollback USER`). See
 `docs/prediction.md` (the model card).
 
-* **plan**: who has enough history (at least 300 plays over about six months); nobody else
+* **plan**: who has enough history (at least 300 plays over about five months); nobody else
   gets a model, and the API tells them "not enough history".
 * **retrain**: one mapped task per person, one at a time (training is CPU-bound).
 * **summarize**: how many versions were trained and promoted.
