@@ -1,6 +1,7 @@
 """Shared test setup: payload helpers importable, Airflow in a throwaway home, one data
 directory per test, and `snapshots`/`stored`: three sandbox people snapshotted by the real
-pipeline on two days a week apart, built once per session, copied fresh for each test."""
+pipeline on two days a week apart, built once per session, copied fresh for each test; and
+`prediction_store`/`predicted`: months of sandbox history with trained models (prediction_env)."""
 
 from __future__ import annotations
 
