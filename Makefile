@@ -13,7 +13,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__UNIT_TEST_MODE ?= False
 
-.PHONY: help setup demo test scaleout layers bench bench-history bench-scaleout lock sandbox auth api airflow clean
+.PHONY: help setup demo test scaleout layers bench bench-history bench-scaleout lock sandbox auth api predict-api airflow clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -65,7 +65,10 @@ dashboard: setup ## The dashboard on http://127.0.0.1:8888/dashboard/ (the web h
 sandbox: setup ## Start the Spotify sandbox on 127.0.0.1:8900
 	$(PY) -m spotify_sandbox --port 8900 --mode development
 
-api: setup ## Start the HTTP API (GET /bins, /artists, /similar) on http://127.0.0.1:8000 (reads .env)
+api: setup ## Start the HTTP API (GET /bins, /artists, /similar, /prediction) on http://127.0.0.1:8000 (reads .env)
+	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m api_server $(API_ARGS)
+
+predict-api: setup ## The same API, for its prediction endpoints (GET /prediction?song=&artist=, /features, /health; docs at /docs)
 	@set -a; [ ! -f .env ] || . ./.env; set +a; $(PY) -m api_server $(API_ARGS)
 
 airflow: setup ## Airflow UI on http://127.0.0.1:8080 without Docker (sandbox unless .env has Spotify; AIRFLOW_ARGS="--postgres URL")

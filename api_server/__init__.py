@@ -1,7 +1,7 @@
-"""The project's HTTP API for programs (FastAPI): concert bins today, predictions later.
+"""The project's HTTP API for programs (FastAPI): concert bins and stream-count predictions.
 
 `create_app()` builds it; `python -m api_server` serves it (uvicorn). Every endpoint except
-`/healthz` answers for the person whose API token comes with the request.
+`/healthz` and `/health` answers for the person whose API token comes with the request.
 """
 
 from __future__ import annotations

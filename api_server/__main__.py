@@ -16,10 +16,17 @@ import click
 @click.option("--sandbox", is_flag=True,
               help="Look concerts up in the offline Ticketmaster sandbox (a local stand-in).")
 def main(host: str, port: int, sandbox: bool) -> None:
-    """Run the spotify_etl API: GET /bins, /artists, /similar; docs at /docs."""
+    """Run the spotify_etl API: GET /bins, /artists, /similar, /prediction, /features; docs at
+    /docs."""
+    import logging
+
     import uvicorn
 
     from api_server import create_app
+
+    # One line per request (method, route template, status, time; see api_server.app).
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("api_server.requests").setLevel(logging.INFO)
 
     stand_in = None
     if sandbox:

@@ -1,7 +1,8 @@
 """The application factory: settings, the shared state, error shapes, routers, `/healthz`.
 
-OpenAPI at /openapi.json, interactive docs at /docs. New capabilities (the stream-count
-prediction API) add their own router here.
+OpenAPI at /openapi.json, interactive docs at /docs. Each capability adds its own router here
+(concerts, prediction). Every request is logged as method, route template, status and time:
+never the query, the token or who asked.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api_server import concerts
+import logging
+import time
+
+from api_server import concerts, prediction
 from api_server.errors import install_error_handlers
 from api_server.state import ApiState
 from spotify_etl.concerts import service
@@ -19,12 +23,16 @@ from spotify_etl.settings import Settings, load_settings
 from spotify_etl.storage import open_database
 
 
+request_log = logging.getLogger("api_server.requests")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API for these settings (default: the environment's)."""
     settings = settings or load_settings()
     app = FastAPI(title="spotify_etl API",
                   description="Your listening, for your own programs: concert bins near a "
-                              "place for your artists and artists like them. Authenticate "
+                              "place for your artists and artists like them, and how often "
+                              "you will play a song (your own model). Authenticate "
                               "with an API token: `Authorization: Bearer <token>`.",
                   version=__import__("spotify_etl").__version__)
     app.state.settings = settings
@@ -32,6 +40,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              provider=service.provider_from_settings(settings))
     install_error_handlers(app)
     app.include_router(concerts.router)
+    app.include_router(prediction.router)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next):
+        # The route's template only: no query (song names say what someone listens to),
+        # no token, no user id.
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        request_log.info("%s %s %s %.1f ms", request.method,
+                         getattr(route, "path", "(unmatched)"), response.status_code,
+                         (time.perf_counter() - started) * 1000)
+        return response
 
     @app.get("/healthz", tags=["service"], summary="Liveness and the store")
     def healthz(request: Request) -> Any:

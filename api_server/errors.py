@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spotify_etl.concerts.parameters import RULES, ParameterError
 from spotify_etl.concerts.provider import ProviderError
+from spotify_etl.prediction.registry import RegistryError
+from spotify_etl.prediction.service import SpotifyLookupFailed
 
 
 def error_response(status: int, message: str, *, parameter: str | None = None,
@@ -44,6 +46,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ParameterError)
     async def _parameter(request: Request, error: ParameterError) -> JSONResponse:
         return error_response(400, str(error), parameter=error.parameter)
+
+    @app.exception_handler(SpotifyLookupFailed)
+    async def _spotify(request: Request, error: SpotifyLookupFailed) -> JSONResponse:
+        return error_response(502, str(error))
+
+    @app.exception_handler(RegistryError)
+    async def _registry(request: Request, error: RegistryError) -> JSONResponse:
+        return error_response(503, f"The model cannot be used: {error}")
 
     @app.exception_handler(LookupError)
     async def _unknown(request: Request, error: LookupError) -> JSONResponse:

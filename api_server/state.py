@@ -1,4 +1,5 @@
-"""What the API keeps between requests: the settings, one concert provider, the model.
+"""What the API keeps between requests: the settings, one concert provider, the similarity
+model, and each person's history and prediction model (`PersonCache`).
 
 The similarity model reads everyone's top lists, so it is rebuilt only when it is older than
 MODEL_SECONDS; the provider is shared under a lock so concurrent requests keep to
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from spotify_etl.concerts import service
+from spotify_etl.prediction.service import PersonCache
 
 if TYPE_CHECKING:
     from pymongo.database import Database
@@ -31,6 +33,7 @@ class ApiState:
     settings: Settings
     provider: ConcertProvider | None
     provider_lock: threading.Lock = field(default_factory=threading.Lock)
+    prediction: PersonCache = field(default_factory=PersonCache)
     _model: SimilarityModel | None = None
     _model_built: float = 0.0
     _model_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -1,6 +1,7 @@
 """Shared test setup: payload helpers importable, Airflow in a throwaway home, one data
 directory per test, and `snapshots`/`stored`: three sandbox people snapshotted by the real
-pipeline on two days a week apart, built once per session, copied fresh for each test."""
+pipeline on two days a week apart, built once per session, copied fresh for each test; and
+`prediction_store`/`predicted`: months of sandbox history with trained models (prediction_env)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,34 @@ def stored(snapshots, tmp_path, monkeypatch):
     use_copy_of_store(monkeypatch, snapshots["data_dir"], tmp_path / "data", snapshots["key"])
     monkeypatch.delenv("SPOTIFY_ETL_TASTE_TWINS", raising=False)
     return list(snapshots["people"])
+
+
+@pytest.fixture(scope="session")
+def prediction_sandbox():
+    """A development-mode Spotify sandbox (what every new app gets), for Spotify search."""
+    from spotify_sandbox import SandboxServer
+
+    with SandboxServer(port=0, users=50, seed=42, mode="development") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def prediction_store(tmp_path_factory, prediction_sandbox):
+    """Months of history for two sandbox people with trained models, a week for a third."""
+    from prediction_env import build_prediction_store
+
+    with pytest.MonkeyPatch.context() as patch:
+        return build_prediction_store(patch, tmp_path_factory.mktemp("prediction"),
+                                      prediction_sandbox)
+
+
+@pytest.fixture
+def predicted(prediction_store, prediction_sandbox, tmp_path, monkeypatch):
+    """A fresh copy of the prediction store for one test, pointed at the sandbox."""
+    use_copy_of_store(monkeypatch, prediction_store["data_dir"], tmp_path / "data",
+                      prediction_store["key"])
+    use_sandbox(monkeypatch, prediction_sandbox.url)
+    return prediction_store
 
 
 @pytest.fixture

@@ -374,6 +374,58 @@ def several_albums() -> Any:
                                for m in found]})
 
 
+SEARCH_TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
+SEARCH_FILTER = re.compile(r'(\w+):(?:"([^"]*)"|(\S+))')
+
+
+def parse_query(q: str) -> tuple[dict[str, str], str]:
+    """Split a search query into field filters (`track:"..."`, `artist:x`) and free text."""
+    filters: dict[str, str] = {}
+    for match in SEARCH_FILTER.finditer(q):
+        filters[match.group(1).lower()] = match.group(2) if match.group(2) is not None \
+            else match.group(3)
+    return filters, " ".join(SEARCH_FILTER.sub(" ", q).replace('"', " ").split())
+
+
+@web_api.get("/search")
+def search() -> Any:
+    """Search the catalogue: tracks and artists (other types answer empty pages).
+
+    Development mode caps `limit` at 10 (default 5), as Spotify has since February 2026;
+    the extended shape keeps 50 (default 20). An empty `q` or `type` is a 400, as on Spotify.
+    """
+    sb = sandbox()
+    q = (request.args.get("q") or "").strip()
+    if not q:
+        raise ApiError(400, "No search query")
+    raw_types = request.args.get("type")
+    if not raw_types:
+        raise ApiError(400, "Missing parameter type")
+    types = [t.strip() for t in raw_types.split(",")]
+    if any(t not in SEARCH_TYPES for t in types):
+        raise ApiError(400, "Bad search type field")
+    dev = sb.mode == "development"
+    limit = _int("limit", 5 if dev else 20, 1, 10 if dev else 50)
+    offset = _int("offset", 0, 0, 1000)
+    filters, text = parse_query(q)
+    api = _api()
+    params = {"q": q, "type": raw_types}
+    answer: dict[str, Any] = {}
+    for kind in types:
+        if kind == "track":
+            found = sb.world.search_tracks(track=filters.get("track"),
+                                           artist=filters.get("artist"), text=text or None)
+            items = [sb.objects.track(t, api) for t in found[offset:offset + limit]]
+        elif kind == "artist":
+            name = filters.get("artist") or text
+            found = sb.world.search_artists(name) if name else []
+            items = [sb.objects.artist(a, api) for a in found[offset:offset + limit]]
+        else:
+            found, items = [], []
+        answer[f"{kind}s"] = _offset_page("/search", items, limit, offset, len(found), params)
+    return jsonify(answer)
+
+
 @web_api.get("/markets")
 def markets() -> Any:
     """Return the markets (removed from development mode in Feb 2026)."""

@@ -314,6 +314,50 @@ class World:
         """Return the 40-hex-digit key of an image (stable per object)."""
         return hashlib.sha1(f"{self.seed}/{kind}/{idx}".encode()).hexdigest()
 
+    # ---------------------------------------------------------------- search
+    def _folded_track_names(self) -> list[str]:
+        """Every track's name, case-folded (built on the first free-text search, ~2 s)."""
+        if not hasattr(self, "_track_names"):
+            self._track_names = [self.track_name(t).casefold()
+                                 for t in range(len(self.track_ids))]
+        return self._track_names
+
+    def search_artists(self, artist: str) -> list[int]:
+        """Return artists whose name contains `artist` (case-insensitive), exact names first."""
+        wanted = artist.casefold()
+        found = [a for a, name in enumerate(self.artist_names) if wanted in name.casefold()]
+        return sorted(found, key=lambda a: (self.artist_names[a].casefold() != wanted,
+                                            -int(self.artist_popularity[a]), a))
+
+    def search_tracks(self, *, track: str | None = None, artist: str | None = None,
+                      text: str | None = None) -> list[int]:
+        """Return tracks matching a search: `track:` and `artist:` filters (substrings of the
+        names, case-insensitive) and free text (in the track's or its artist's name); exact
+        track names first, then by popularity."""
+        if artist:
+            pool = [t for a in self.search_artists(artist)
+                    for t in range(int(self.artist_track_start[a]),
+                                   int(self.artist_track_start[a + 1]))]
+        else:
+            pool = range(len(self.track_ids))
+        names = self._folded_track_names() if not artist else None
+        wanted = track.casefold() if track else None
+        words = text.casefold().split() if text else []
+        found = []
+        for t in pool:
+            name = names[t] if names is not None else self.track_name(t).casefold()
+            if wanted and wanted not in name:
+                continue
+            if words:
+                artist_name = self.artist_names[int(self.track_artist[t])].casefold()
+                if not all(w in name or w in artist_name for w in words):
+                    continue
+            found.append(t)
+        exact = wanted or " ".join(words)
+        return sorted(found, key=lambda t: ((names[t] if names is not None
+                                             else self.track_name(t).casefold()) != exact,
+                                            -int(self.track_popularity[t]), t))
+
     # ---------------------------------------------------------------- users
     def _build_users(self) -> None:
         r = _rand(self.seed, "users")

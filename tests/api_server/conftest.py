@@ -27,3 +27,21 @@ def api(concerts_env):
     with TestClient(create_app()) as client:
         client.people = headers
         yield client
+
+
+@pytest.fixture
+def prediction_api(predicted):
+    """A test client of the API over months of history, and the people's bearer headers."""
+    from fastapi.testclient import TestClient
+
+    from api_server import create_app
+    from spotify_etl.people.api_tokens import issue_token
+    from spotify_etl.storage import open_database
+
+    people = [*predicted["trained"], predicted["short"]]
+    with open_database() as db:
+        headers = {p: {"Authorization": f"Bearer {issue_token(db, p)}"} for p in people}
+    with TestClient(create_app()) as client:
+        client.people = headers
+        client.store = predicted
+        yield client

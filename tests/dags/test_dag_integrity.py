@@ -17,8 +17,9 @@ def dagbag():
 
 
 DAG_IDS = {"spotify_daily_snapshot", "spotify_taste_analytics", "spotify_concert_bins",
-           "spotify_lake_export", "spotify_play_capture"}
-ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts", "lake", "capture"}
+           "spotify_lake_export", "spotify_play_capture", "spotify_model_retrain"}
+ALLOWED_TAGS = {"spotify", "snapshot", "analytics", "concerts", "lake", "capture",
+                "prediction"}
 
 
 def test_every_dag_imports_without_errors(dagbag):

@@ -37,3 +37,4 @@ from spotify_etl.cli import local  # noqa: E402,F401
 from spotify_etl.cli import query  # noqa: E402,F401
 from spotify_etl.cli import concerts  # noqa: E402,F401
 from spotify_etl.cli import history  # noqa: E402,F401
+from spotify_etl.cli import prediction  # noqa: E402,F401

@@ -2,9 +2,9 @@
 
 Sandbox throughput, Spotify requests per person-day, transform and load time, documents per
 person-day, DAG parse time, the all-pairs taste match, growth over a year of data
-(`bench_growth`), the concert refresh and bins, and every play kept (`bench_history`: capture
-against the sandbox's ground truth, import speed). Targets live here, never
-in timed tests.
+(`bench_growth`), the concert refresh and bins, every play kept (`bench_history`: capture
+against the sandbox's ground truth, import speed), and the stream-count model
+(`bench_prediction`). Targets live here, never in timed tests.
 """
 
 from __future__ import annotations
@@ -124,4 +124,9 @@ def run_bench(quick: bool = False) -> dict[str, Any]:
     from spotify_etl.local import bench_history
 
     results["history"] = bench_history.run(quick=quick)
+    from spotify_etl.local import bench_prediction
+
+    print("bench: prediction, training on 10 years of history and 1,000 API requests...",
+          file=sys.stderr, flush=True)
+    results["prediction"] = bench_prediction.run(people=1, years=2 if quick else 10)
     return results

@@ -2,7 +2,9 @@
 
 Starts the Spotify sandbox as a separate process, connects sandbox people through the real
 token store, runs the daily snapshot DAG (through `dag.test()`) for consecutive simulated days
-and prints what landed, then imports one person's data export (coverage, lifetime figures). Stops the sandbox it started. Running it again changes nothing.
+and prints what landed, then imports one person's data export (coverage, lifetime figures),
+trains the people's stream-count models on months of earlier history and prints one prediction,
+and exports the lake. Stops the sandbox it started. Running it again changes nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +66,9 @@ def run_demo(days: int = 7, user_count: int = 5) -> int:
             from spotify_etl.local.demo_history import history_report
 
             print("\n" + history_report(sandbox.url, user_ids, dates[-1]))
+            from spotify_etl.local.demo_prediction import prediction_report
+
+            print("\n" + prediction_report(user_ids, dates[0]), flush=True)
             print("\n" + lake_report(dates))
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s"
           + (f" with {failures} failed day(s)" if failures else ""))

@@ -48,6 +48,7 @@ AT_REQUEST_HEADER = "X-Sandbox-Now"
 RATE_LIMIT_ATTEMPTS = 4
 TOKEN_RELOADS = 2  # times a rejected refresh token is swapped for one another run stored
 ARTIST_BATCH = 50
+SEARCH_LIMIT = 10  # development mode allows at most 10 results per search
 _ID_SEGMENT = re.compile(r"^[0-9A-Za-z]{22}$")
 
 
@@ -267,6 +268,26 @@ class SpotifySource:
             cursor_ms = None
         return list((page or {}).get("items") or []), cursor_ms
 
+    def track(self, track_id: str) -> dict[str, Any] | None:
+        """Fetch one full track (both API shapes), or None if Spotify does not know it."""
+        try:
+            return self.call(self.client.track, track_id)
+        except SpotifyException as error:
+            if error.http_status in (400, 404):
+                return None
+            raise
+
+    def search_tracks(self, song: str, artist: str | None = None,
+                      limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+        """Search Spotify's catalogue for a song (by an artist); best matches first.
+
+        `limit` stays within development mode's maximum of 10.
+        """
+        query = f'track:"{_quoted(song)}"' + (f' artist:"{_quoted(artist)}"' if artist else "")
+        page = self.call(self.client.search, q=query, type="track", limit=min(limit, 10))
+        return [t for t in ((page or {}).get("tracks") or {}).get("items") or []
+                if isinstance(t, dict) and t.get("id")]
+
     def artists(self, artist_ids: list[str]) -> list[dict[str, Any]]:
         """Fetch full artists: batch lookups where the API has them, one by one where not."""
         found: list[dict[str, Any]] = []
@@ -298,6 +319,11 @@ class SpotifySource:
             if artist:
                 found.append(artist)
         return found
+
+
+def _quoted(text: str) -> str:
+    """Keep a search term one phrase: Spotify's query syntax has no escape for quotes."""
+    return " ".join(text.replace('"', " ").split())
 
 
 def _retries_exhausted(error: SpotifyException) -> bool:

@@ -51,6 +51,9 @@ INDEXES: dict[str, list[list[tuple[str, int]]]] = {
     "concert_matches": [[("performer.matched_by", 1)], [("looked_up_date", 1)]],
     "concert_places": [[("user_id", 1)]],
     "concert_bins": [[("user_id", 1), ("day", -1)], [("day", 1)]],
+    # stream-count models (docs/prediction.md): versions and pointers; artefacts by _id
+    "models": [[("user_id", 1), ("kind", 1), ("version", -1)], [("kind", 1)]],
+    "model_artefacts": [[("user_id", 1)]],
     # the API service's tokens (docs/concerts.md)
     "api_tokens": [[("user_id", 1)]],
 }
