@@ -315,8 +315,9 @@ def store_settings(data_dir: Path, fernet_key: str) -> Settings:
 def forget_snapshots(data_dir: Path, fernet_key: str) -> None:
     """Empty what snapshots wrote (people and their tokens stay): the same day runs afresh.
 
-    People go back to how they were when they connected: no snapshot date and no play cursor
-    (a cursor left behind would make the next read skip the plays the first run stored).
+    People go back to how they were when they connected: no snapshot date, no play cursor (a
+    cursor left behind would make the next read skip the plays the first run stored), no
+    capture schedule and plays not yet owned by the history capture.
     """
     from spotify_etl.storage import COLLECTIONS, open_database
 
@@ -324,7 +325,8 @@ def forget_snapshots(data_dir: Path, fernet_key: str) -> None:
         for name in COLLECTIONS:
             if name not in ("users", "tokens"):
                 db[name].delete_many({})
-        db.users.update_many({}, {"$unset": {"last_snapshot_date": "", "plays_cursor_ms": ""}})
+        db.users.update_many({}, {"$unset": {"last_snapshot_date": "", "plays_cursor_ms": "",
+                                             "capture": "", "plays_owner": ""}})
 
 
 def _fernet_key() -> str:

@@ -1,9 +1,9 @@
 """A person's listening history as the models see it: the one function that reads plays.
 
 Everything in `prediction` reads plays through `plays_of`, so what counts as a play is decided
-here once. Today that is every document of the `plays` collection (daily captures of recently
-played). When imported plays from Spotify's data exports join the collection (marked with a
-`source` and with podcasts kept apart), only `MUSIC_PLAYS` needs to say which rows are music.
+here once: every document of the `plays` collection with a track id — captured (recently
+played) and imported from Spotify's data exports alike, each play stored once by
+`spotify_etl.history`, with podcasts and audiobooks kept apart in `spoken_plays`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from pymongo.database import Database
 
-# Which stored plays are a person's music listening: all of them today. (With imported
-# history: {"kind": {"$ne": "episode"}} or whatever marks podcasts apart - one line.)
+# Which stored plays are a person's music listening: all of them (spoken plays live in
+# `spoken_plays`); the one place to narrow it.
 MUSIC_PLAYS: dict = {}
 COLUMNS = ["played_at", "track_id", "artist_ids", "album_id", "duration_ms", "ms_played",
            "skipped"]
