@@ -31,9 +31,13 @@ def lake_url(settings: Settings | None = None) -> str:
     return settings.lake_url or str(settings.data_dir / "lake")
 
 
-def export_day(db: Database, lake: Lake, snapshot_date: date) -> dict[str, int]:
+PLAYS_WINDOW_DAYS = 31  # dates whose plays one read brings (bounded memory on years of plays)
+
+
+def export_day(db: Database, lake: Lake, snapshot_date: date,
+               plays: list[dict] | None = None) -> dict[str, int]:
     """Write (replace) every table's partition of one date; return rows per table."""
-    rows = source.day_rows(db, snapshot_date)
+    rows = source.day_rows(db, snapshot_date, plays)
     for table in tables.TABLES:
         write_partition(lake, table, snapshot_date, tables.to_arrow(table, rows[table]))
     return {table: len(rows[table]) for table in tables.TABLES}
@@ -41,10 +45,18 @@ def export_day(db: Database, lake: Lake, snapshot_date: date) -> dict[str, int]:
 
 def export_days(db: Database, url: str, dates: list[date]
                 ) -> Iterator[tuple[date, dict[str, int]]]:
-    """Export each date in turn, yielding it with its row counts (for a progress bar)."""
+    """Export each date in turn, yielding it with its row counts (for a progress bar).
+
+    Plays are read a month of dates at a time (one range read each), not once per date.
+    """
     lake = open_lake(url)
-    for snapshot_date in dates:
-        yield snapshot_date, export_day(db, lake, snapshot_date)
+    dates = sorted(dates)
+    for start in range(0, len(dates), PLAYS_WINDOW_DAYS):
+        window = dates[start:start + PLAYS_WINDOW_DAYS]
+        plays = source.plays_by_day(db, window[0], window[-1])
+        for snapshot_date in window:
+            yield snapshot_date, export_day(db, lake, snapshot_date,
+                                            plays.get(snapshot_date, []))
 
 
 def run_export(snapshot_date: date | str, url: str | None = None,

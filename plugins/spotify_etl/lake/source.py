@@ -32,14 +32,29 @@ def top_lists_on(db: Database, snapshot_date: date) -> list[dict[str, Any]]:
 
 def plays_on(db: Database, snapshot_date: date) -> list[dict[str, Any]]:
     """Return every play of that UTC day (index `plays (played_at desc)`)."""
-    start = datetime.combine(snapshot_date, time(), tzinfo=UTC)
-    return list(db.plays.find({"played_at": {"$gte": start, "$lt": start + timedelta(days=1)}}))
+    return plays_by_day(db, snapshot_date, snapshot_date).get(snapshot_date, [])
 
 
-def day_rows(db: Database, snapshot_date: date) -> dict[str, list[dict[str, Any]]]:
-    """Return the rows of every lake table for one date."""
+def plays_by_day(db: Database, first: date, last: date) -> dict[date, list[dict[str, Any]]]:
+    """Return the plays of the UTC days first..last, by day: one range read for many days
+    (index `plays (played_at desc)`), so a backfill does not read the plays once per day."""
+    start = datetime.combine(first, time(), tzinfo=UTC)
+    end = datetime.combine(last, time(), tzinfo=UTC) + timedelta(days=1)
+    days: dict[date, list[dict[str, Any]]] = {}
+    for play in db.plays.find({"played_at": {"$gte": start, "$lt": end}}).sort("played_at", 1):
+        days.setdefault(_utc_day(play["played_at"]), []).append(play)
+    return days
+
+
+def _utc_day(moment: datetime) -> date:
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def day_rows(db: Database, snapshot_date: date, plays: list[dict[str, Any]] | None = None
+             ) -> dict[str, list[dict[str, Any]]]:
+    """Return the rows of every lake table for one date (its plays, when already read)."""
     top = top_lists_on(db, snapshot_date)
-    plays = plays_on(db, snapshot_date)
+    plays = plays_on(db, snapshot_date) if plays is None else plays
     track_ids = {item["item_id"] for d in top if d["kind"] == "tracks" for item in d.get("items")
                  or []} | {p["track_id"] for p in plays if p.get("track_id")}
     artist_ids = {artist for d in top for item in d.get("items") or []
@@ -57,12 +72,6 @@ def day_rows(db: Database, snapshot_date: date) -> dict[str, list[dict[str, Any]
         "diffs": tables.diff_rows(diffs),
         "match_scores": tables.match_rows(diffs, twins),
     }
-
-
-def _has_plays(db: Database, day: date) -> bool:
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return db.plays.find_one({"played_at": {"$gte": start, "$lt": start + timedelta(days=1)}},
-                             {"_id": 1}) is not None
 
 
 def _oldest_play(db: Database) -> date | None:
@@ -83,9 +92,8 @@ def export_dates(db: Database, first: date | None = None, last: date | None = No
         return []
     start = max(min(known), first) if first else min(known)
     end = last or max([*snapshots, datetime.now(UTC).date()])
-    days, day = [], start
-    while day <= end:
-        if day in snapshots or _has_plays(db, day):
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    played = {_utc_day(play["played_at"]) for play in db.plays.find(
+        {"played_at": {"$gte": datetime.combine(start, time(), tzinfo=UTC),
+                       "$lt": datetime.combine(end, time(), tzinfo=UTC) + timedelta(days=1)}},
+        {"played_at": 1, "_id": 0})}  # one range read (index `plays (played_at)`), not one a day
+    return sorted(day for day in snapshots | played if start <= day <= end)
