@@ -204,16 +204,28 @@ _EXTENDED_TEXT = ("reason_start", "reason_end", "platform", "conn_country",
                   "audiobook_uri", "audiobook_chapter_uri", "audiobook_chapter_title")
 
 
+_TEXT_TYPES = frozenset((str, type(None)))
+
+
+def _plain_extended(row: dict[str, Any]) -> bool:
+    """The common row: ts as Spotify writes it (20 characters, Z), text fields text or null.
+
+    Such a row passes every check of `_parse_extended` but the one on the time itself; any
+    other row is left to `_parse_extended`, which names its problem (or accepts it).
+    """
+    ts, ms_played = row.get("ts"), row.get("ms_played")
+    return not (ts.__class__ is not str or len(ts) != 20 or ts[-1] != "Z"
+                or ms_played.__class__ is not int or ms_played < 0
+                or not _TEXT_TYPES.issuperset(map(type, map(row.get, _EXTENDED_TEXT)))
+                or (row.get("spotify_track_uri") or "spotify:track:")[:14] != "spotify:track:")
+
+
 def _check_extended(row: dict[str, Any], number: int, name: str) -> tuple[str, int]:
     """Check an extended row as `_parse_extended` would, without building it (the scan)."""
-    ts, ms_played = row.get("ts"), row.get("ms_played")
-    if (ts.__class__ is not str or len(ts) != 20 or ts[-1] != "Z"
-            or ms_played.__class__ is not int or ms_played < 0
-            or any(row.get(k) is not None and row.get(k).__class__ is not str
-                   for k in _EXTENDED_TEXT)
-            or (row.get("spotify_track_uri") or "spotify:track:")[:14] != "spotify:track:"):
+    if not _plain_extended(row):
         parsed = _parse_extended(row, f"{name} row {number}")  # names the problem, or is fine
         return parsed["kind"], parsed["end_ms"]
+    ts = row["ts"]
     try:
         end_ms = int(datetime.fromisoformat(ts).timestamp() * 1000)
     except ValueError:
@@ -238,15 +250,52 @@ def _load(file: HistoryFile) -> list[Any]:
     return data
 
 
+def _parse_plain_extended(row: dict[str, Any]) -> dict[str, Any] | None:
+    """`_parse_extended` of a row `_plain_extended` accepted (the same dict), or None."""
+    try:
+        parsed_ts = datetime.fromisoformat(row["ts"])
+    except ValueError:
+        return None
+    if parsed_ts.tzinfo is None:
+        return None
+    get = row.get
+    parsed: dict[str, Any] = {
+        "format": EXTENDED, "end_ms": int(parsed_ts.timestamp() * 1000), "precision": "second",
+        "ms_played": row["ms_played"], "skipped": bool(get("skipped")),
+        "shuffle": get("shuffle"), "offline": get("offline"),
+        "reason_start": get("reason_start"), "reason_end": get("reason_end"),
+        "platform": get("platform"), "conn_country": get("conn_country")}
+    if get("spotify_episode_uri") or get("episode_name"):
+        parsed.update(kind=EPISODE, uri=get("spotify_episode_uri"), title=get("episode_name"),
+                      show=get("episode_show_name"))
+    elif get("audiobook_chapter_uri") or get("audiobook_title"):
+        parsed.update(kind=AUDIOBOOK, uri=get("audiobook_chapter_uri"),
+                      title=get("audiobook_chapter_title"), show=get("audiobook_title"),
+                      audiobook_uri=get("audiobook_uri"))
+    else:
+        track_uri = get("spotify_track_uri")
+        parsed.update(kind=MUSIC, track_id=track_uri.rsplit(":", 1)[1] if track_uri else None,
+                      track_name=get("master_metadata_track_name"),
+                      artist_name=get("master_metadata_album_artist_name"),
+                      album_name=get("master_metadata_album_album_name"))
+    return parsed
+
+
 def parse_file(file: HistoryFile) -> list[dict[str, Any]]:
     """Parse and check one history file; raise ExportError naming the row at fault."""
     data = _load(file)
     rows = []
+    extended = file.format == EXTENDED
     for number, row in enumerate(data, start=1):
+        if extended and row.__class__ is dict and _plain_extended(row):
+            parsed = _parse_plain_extended(row)
+            if parsed is not None:
+                rows.append(parsed)
+                continue
         where = f"{file.name} row {number}"
         if not isinstance(row, dict):
             raise ExportError(f"{where}: expected an object, found {type(row).__name__}")
-        rows.append(_parse_extended(row, where) if file.format == EXTENDED
+        rows.append(_parse_extended(row, where) if extended
                     else _parse_account(row, file.kind, where))
     rows.sort(key=lambda r: r["end_ms"])
     return rows

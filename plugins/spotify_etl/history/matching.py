@@ -17,6 +17,7 @@ import re
 import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 TOLERANCE_MS = 15_000  # the API's and the export's clocks differ by seconds, never by 15
 PRECISION_MS = {"millisecond": 1, "second": 1_000, "minute": 60_000}
@@ -32,6 +33,7 @@ def normalise(text: str | None) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub("", folded)).strip()
 
 
+@lru_cache(maxsize=65_536)  # an export names the same few thousand tracks again and again
 def name_key(artist: str | None, track: str | None) -> str:
     """Return the key that identifies a track by names (for records without a track id)."""
     return f"{normalise(artist)}\x1f{normalise(track)}"

@@ -48,6 +48,14 @@ def _day_name(day_number: int) -> str:
     return (_EPOCH + timedelta(days=day_number)).isoformat()
 
 
+def _second_name(end_ms: int) -> str:
+    """The UTC second of an instant, as "2024-03-15T18:22:01Z" (what strftime would write)."""
+    day, ms = divmod(end_ms, DAY_MS)
+    minutes, seconds = divmod(ms // 1000, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{_day_name(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}Z"
+
+
 def to_ms(moment: datetime) -> int:
     """Return an aware (or UTC-naive) datetime as epoch milliseconds."""
     if moment.tzinfo is None:
@@ -135,7 +143,9 @@ class PlayWriter:
             candidate = Candidate(record["end_ms"], record["precision"],
                                   record.get("track_id") if by_id else None, key)
             known = matcher.match(candidate, source)
-            fields = {k: v for k, v in record.items() if k not in ("end_ms", "key")}
+            fields = dict(record)
+            del fields["end_ms"]
+            fields.pop("key", None)
             if known is not None:
                 day, index = where[known.play_id]
                 entry = entries[day][index]
@@ -187,8 +197,7 @@ class PlayWriter:
             return document_id(self.user_id, record["played_at"])
         what = record.get("track_id") or hashlib.sha1(
             (record.get("key") or play_key(record)).encode()).hexdigest()[:12]
-        moment = datetime.fromtimestamp(record["end_ms"] / 1000, UTC)
-        return document_id(self.user_id, moment.strftime("%Y-%m-%dT%H:%M:%SZ"), what)
+        return f"{self.user_id}|{_second_name(record['end_ms'])}|{what}"
 
 
 def index_stored_plays(db: Database, user_id: str) -> int:
