@@ -51,7 +51,8 @@ def load_history(db: Database, sandbox: Any, user_ids: Iterable[str], first: dat
     People must already be in `users`. Each load is the pipeline's own transform and loader
     (`transform_user_day`, artist lookups for new artists, `load_user_day`) over
     `days_per_load` days of captured plays and the top lists of the load's last day, as an
-    import would write them. Returns the number of plays stored per person.
+    import would write them; people whose plays the history room owns get top lists only.
+    Returns the number of plays stored per person.
     """
     from spotify_etl.pipeline.extract import artists_to_refresh
     from spotify_etl.pipeline.load import load_user_day
@@ -64,6 +65,10 @@ def load_history(db: Database, sandbox: Any, user_ids: Iterable[str], first: dat
     settings = load_settings()
     ensure_indexes(db)
     indexes = {user_id: sandbox.world.user_index[user_id] for user_id in user_ids}
+    # People whose plays the history room owns (an imported export, the capture) get their top
+    # lists only: their plays come through its write path, each play once (docs/history.md).
+    owned = {user["_id"] for user in db.users.find(
+        {"_id": {"$in": list(indexes)}, "plays_owner": "history"}, projection={"_id": 1})}
     started = time.monotonic()
     chunk_start = first
     while chunk_start <= last:
@@ -73,7 +78,8 @@ def load_history(db: Database, sandbox: Any, user_ids: Iterable[str], first: dat
             top = {(kind, time_range): source.top_items(kind, time_range)
                    for kind in KINDS for time_range in TIME_RANGES}
             plays: list[dict[str, Any]] = []
-            for offset in range((chunk_end - chunk_start).days, -1, -1):
+            offsets = [] if user_id in owned else range((chunk_end - chunk_start).days, -1, -1)
+            for offset in offsets:
                 plays.extend(captured_plays(sandbox, index, chunk_start + timedelta(offset)))
             day = transform_user_day(user_id, chunk_end, top, plays)
             stale = artists_to_refresh(db, day.artist_ids_needing_details(), chunk_end,
