@@ -9,21 +9,12 @@ from datetime import date
 
 import click
 
-from spotify_etl.cli import main
+from spotify_etl.cli import date_value, main
 
 
 def _fail(message: str) -> None:
     click.echo(message, err=True)
     sys.exit(1)
-
-
-def _day(_: click.Context, __: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("expected YYYY-MM-DD") from None
 
 
 @main.group()
@@ -84,8 +75,8 @@ def import_command(path: str, user_id: str, as_json: bool) -> None:
 
 @history.command()
 @click.argument("user")
-@click.option("--from", "first", callback=_day, metavar="YYYY-MM-DD", help="First day.")
-@click.option("--to", "last", callback=_day, metavar="YYYY-MM-DD", help="Last day.")
+@click.option("--from", "first", callback=date_value, metavar="YYYY-MM-DD", help="First day.")
+@click.option("--to", "last", callback=date_value, metavar="YYYY-MM-DD", help="Last day.")
 @click.option("--days", "per_day", is_flag=True, help="One line per day instead of per month.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def coverage(user: str, first: date | None, last: date | None, per_day: bool,
