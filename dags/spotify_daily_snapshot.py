@@ -20,6 +20,10 @@ cleaned with pandas and upserted into MongoDB on natural keys, so a rerun change
 * **Access expiry**: `summarize` lists (and logs) the people whose Spotify access ends within
   14 days (six months after consent) and, when Airflow's SMTP settings name a server, e-mails
   those with a contact address once.
+* **Plays the capture owns**: once a person's plays belong to the history room (an import,
+  or the capture DAG), this DAG reads only their top lists; `catch_up_plays` then reads the
+  recently played of those nobody has read for 20 hours (the capture DAG not deployed, or
+  paused), through the same dedupe rule, so their plays never stop.
 * Each run is recorded per person in the `runs` collection (a failed attempt never erases an
   earlier success of the same date); the `spotify_snapshots` Asset is updated for downstream
   DAGs (with the snapshot date) as soon as anyone was loaded, even if a batch failed;
@@ -116,8 +120,15 @@ def spotify_daily_snapshot():
     def all_batches_succeeded() -> None:
         """Fail the run when a batch failed for good (the others are loaded and announced)."""
 
+    @task(pool="spotify_api", retry_policy=RetryAfterPolicy(), trigger_rule="all_done")
+    def catch_up_plays() -> dict:
+        """Read recently played for people the history room owns whom no capture has read."""
+        from spotify_etl.history.capture import catch_up
+
+        return catch_up()
+
     batches = snapshot_batch.expand(user_ids=plan_batches())
-    batches >> [summarize(), all_batches_succeeded()]
+    batches >> [summarize(), all_batches_succeeded(), catch_up_plays()]
 
 
 spotify_daily_snapshot()

@@ -62,6 +62,35 @@ def test_a_known_song_gets_a_prediction_from_the_persons_model(prediction_api):
     assert by_id["prediction"] == body["prediction"]
 
 
+def test_a_person_whose_history_was_imported_gets_predictions_for_known_and_unknown_songs(
+        prediction_api, prediction_sandbox):
+    """The issue's "done when": history from Spotify's export, not from the capture."""
+    from spotify_etl.storage import open_database
+
+    person = prediction_api.store["imported"]
+    report = prediction_api.store["import_report"]
+    assert report.plays_new > 1000 and report.resolved > 0
+    with open_database() as db:
+        sources = {d["source"] for d in db.listening_days.find({"user_id": person})}
+        assert db.plays.count_documents({"user_id": person, "from_capture": True}) == 0
+    assert "capture" not in sources and "both" not in sources  # every play came by import
+    headers = prediction_api.people[person]
+    track_id, name, artist, plays = favourite(person)
+    known = prediction_api.get("/prediction", params={"song": name, "artist": artist},
+                               headers=headers)
+    assert known.status_code == 200
+    body = known.json()
+    assert body["track"]["id"] == track_id and body["plays_so_far"] == plays
+    assert body["model"]["version"] == prediction_api.store["reports"][person].version
+    assert body["prediction"] > 0
+    unknown_id, unknown_name, unknown_artist = unknown_song(prediction_sandbox)
+    unknown = prediction_api.get("/prediction", params={"song": unknown_name,
+                                                        "artist": unknown_artist},
+                                 headers=headers).json()
+    assert unknown["track"]["id"] == unknown_id and unknown["found_in"] == "spotify"
+    assert unknown["plays_so_far"] == 0 and 0 <= unknown["prediction"] < body["prediction"]
+
+
 def test_an_unknown_song_is_found_through_spotify_search(prediction_api, prediction_sandbox):
     person = prediction_api.store["trained"][0]
     track_id, name, artist = unknown_song(prediction_sandbox)

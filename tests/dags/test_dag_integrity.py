@@ -92,6 +92,10 @@ def test_the_asset_is_announced_even_when_a_batch_fails_and_the_run_still_fails(
     assert dag.get_task("summarize").trigger_rule == "all_done"
     check = dag.get_task("all_batches_succeeded")
     assert check.trigger_rule == "all_success" and check.upstream_task_ids == {"snapshot_batch"}
+    # plays the history room owns are still read when no capture DAG runs
+    catch_up = dag.get_task("catch_up_plays")
+    assert catch_up.trigger_rule == "all_done" and catch_up.pool == "spotify_api"
+    assert catch_up.upstream_task_ids == {"snapshot_batch"}
 
 
 def test_capture_dag_runs_often_in_mapped_batches_in_the_spotify_pool(dagbag):

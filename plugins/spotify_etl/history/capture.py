@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PAGE = 50  # recently played's page, and all Spotify keeps
 PROFILE_DAYS = 28  # the stored days a new profile is learned from
+# Owned by the history room but not read for this long: the capture is not running for them
+# (the ceiling is 12 h at most), so the daily snapshot's catch-up reads them.
+STALE_AFTER = timedelta(hours=20)
 
 
 class CaptureIncomplete(RuntimeError):
@@ -197,6 +200,39 @@ def due_people(db: Database, now: datetime, user_ids: list[str] | None = None) -
         if next_due is None or next_due <= now:
             due.append(user["_id"])
     return sorted(due)
+
+
+def stale_people(db: Database, now: datetime, within: timedelta = STALE_AFTER) -> list[str]:
+    """Return active people whose plays the history room owns but nobody read for `within`.
+
+    The daily snapshot leaves their recently played to the capture; when the capture DAG is
+    not deployed (or paused), these are the people whose plays would otherwise go unread.
+    """
+    stale = []
+    for user in db.users.find({"status": ACTIVE, "plays_owner": "history"},
+                              projection={"capture.last_read_at": 1}):
+        last = (user.get("capture") or {}).get("last_read_at")
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)
+        if last is None or now - last >= within:
+            stale.append(user["_id"])
+    return sorted(stale)
+
+
+def catch_up(now: datetime | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Read, once, everyone `stale_people` names (what the daily snapshot calls after itself)."""
+    from spotify_etl.settings import load_settings
+    from spotify_etl.storage import open_database
+
+    settings = settings or load_settings()
+    now = now or datetime.now(UTC)
+    with open_database(settings) as db:
+        stale = stale_people(db, now)
+    if not stale:
+        return {"people": 0}
+    log.info("%s people whose plays the capture owns were not read for %s: reading them now",
+             len(stale), STALE_AFTER)
+    return capture_batch(stale, now=now, settings=settings)
 
 
 def plan_capture(now: datetime | None = None, settings: Settings | None = None,

@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 EXTENDED, ACCOUNT = "extended", "account"
 MUSIC, EPISODE, AUDIOBOOK = "music", "episode", "audiobook"
@@ -197,43 +200,96 @@ def _parse_account(row: dict[str, Any], kind: str | None, where: str) -> dict[st
     return parsed
 
 
-_EXTENDED_TEXT = ("reason_start", "reason_end", "platform", "conn_country",
-                  "spotify_track_uri", "master_metadata_track_name",
-                  "master_metadata_album_artist_name", "master_metadata_album_album_name",
-                  "episode_name", "episode_show_name", "spotify_episode_uri", "audiobook_title",
-                  "audiobook_uri", "audiobook_chapter_uri", "audiobook_chapter_title")
+class _ExtendedRow(msgspec.Struct):
+    """The extended row's fields a row is built from, typed: msgspec checks them in C.
 
-
-_TEXT_TYPES = frozenset((str, type(None)))
-
-
-def _plain_extended(row: dict[str, Any]) -> bool:
-    """The common row: ts as Spotify writes it (20 characters, Z), text fields text or null.
-
-    Such a row passes every check of `_parse_extended` but the one on the time itself; any
-    other row is left to `_parse_extended`, which names its problem (or accepts it).
+    Fields not named here (`ip_addr`, user agents, `username`...) are skipped unread.
     """
-    ts, ms_played = row.get("ts"), row.get("ms_played")
-    return not (ts.__class__ is not str or len(ts) != 20 or ts[-1] != "Z"
-                or ms_played.__class__ is not int or ms_played < 0
-                or not _TEXT_TYPES.issuperset(map(type, map(row.get, _EXTENDED_TEXT)))
-                or (row.get("spotify_track_uri") or "spotify:track:")[:14] != "spotify:track:")
+
+    ts: str
+    ms_played: int
+    skipped: Any = None
+    shuffle: Any = None
+    offline: Any = None
+    reason_start: str | None = None
+    reason_end: str | None = None
+    platform: str | None = None
+    conn_country: str | None = None
+    spotify_track_uri: str | None = None
+    master_metadata_track_name: str | None = None
+    master_metadata_album_artist_name: str | None = None
+    master_metadata_album_album_name: str | None = None
+    episode_name: str | None = None
+    episode_show_name: str | None = None
+    spotify_episode_uri: str | None = None
+    audiobook_title: str | None = None
+    audiobook_uri: str | None = None
+    audiobook_chapter_uri: str | None = None
+    audiobook_chapter_title: str | None = None
 
 
-def _check_extended(row: dict[str, Any], number: int, name: str) -> tuple[str, int]:
-    """Check an extended row as `_parse_extended` would, without building it (the scan)."""
-    if not _plain_extended(row):
-        parsed = _parse_extended(row, f"{name} row {number}")  # names the problem, or is fine
-        return parsed["kind"], parsed["end_ms"]
-    ts = row["ts"]
+_EXTENDED_DECODER = msgspec.json.Decoder(list[_ExtendedRow])
+
+
+def _typed_extended(file: HistoryFile, *, build: bool = True) -> list[Any] | None:
+    """Parse an extended file the fast way: its rows, or None when any row is unusual.
+
+    The result equals `_parse_extended` of every row; a file with a row it would refuse (or
+    one of an unusual shape) is None, and the caller takes the slow path, which names the
+    problem or accepts the row. With `build` False (the scan) each row is (kind, end_ms).
+    """
     try:
-        end_ms = int(datetime.fromisoformat(ts).timestamp() * 1000)
-    except ValueError:
-        raise ExportError(f"{name} row {number}: ts {ts!r} is not an ISO 8601 time") from None
-    kind = (EPISODE if row.get("spotify_episode_uri") or row.get("episode_name") else
-            AUDIOBOOK if row.get("audiobook_chapter_uri") or row.get("audiobook_title")
-            else MUSIC)
-    return kind, end_ms
+        typed = _EXTENDED_DECODER.decode(file.read())
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ExportError(f"{file.name}: cannot be read ({error})") from None
+    parsed_rows = []
+    append, fromisoformat = parsed_rows.append, datetime.fromisoformat
+    try:
+        for row in typed:
+            ms_played = row.ms_played
+            if ms_played < 0:
+                return None
+            moment = fromisoformat(row.ts)
+            if moment.tzinfo is None:
+                return None
+            if not build:
+                track_uri = row.spotify_track_uri
+                if track_uri and not track_uri.startswith("spotify:track:") and not (
+                        row.spotify_episode_uri or row.episode_name
+                        or row.audiobook_chapter_uri or row.audiobook_title):
+                    return None
+                append((EPISODE if row.spotify_episode_uri or row.episode_name else
+                        AUDIOBOOK if row.audiobook_chapter_uri or row.audiobook_title
+                        else MUSIC, int(moment.timestamp() * 1000)))
+                continue
+            parsed: dict[str, Any] = {
+                "format": EXTENDED, "end_ms": int(moment.timestamp() * 1000),
+                "precision": "second", "ms_played": ms_played, "skipped": bool(row.skipped),
+                "shuffle": row.shuffle, "offline": row.offline,
+                "reason_start": row.reason_start, "reason_end": row.reason_end,
+                "platform": row.platform, "conn_country": row.conn_country}
+            if row.spotify_episode_uri or row.episode_name:
+                parsed.update(kind=EPISODE, uri=row.spotify_episode_uri, title=row.episode_name,
+                              show=row.episode_show_name)
+            elif row.audiobook_chapter_uri or row.audiobook_title:
+                parsed.update(kind=AUDIOBOOK, uri=row.audiobook_chapter_uri,
+                              title=row.audiobook_chapter_title, show=row.audiobook_title,
+                              audiobook_uri=row.audiobook_uri)
+            else:
+                track_uri = row.spotify_track_uri
+                if track_uri and not track_uri.startswith("spotify:track:"):
+                    return None
+                parsed.update(kind=MUSIC,
+                              track_id=track_uri.rsplit(":", 1)[1] if track_uri else None,
+                              track_name=row.master_metadata_track_name,
+                              artist_name=row.master_metadata_album_artist_name,
+                              album_name=row.master_metadata_album_album_name)
+            append(parsed)
+    except ValueError:  # a ts that is no ISO 8601 time
+        return None
+    return parsed_rows
 
 
 def _load(file: HistoryFile) -> list[Any]:
@@ -250,53 +306,17 @@ def _load(file: HistoryFile) -> list[Any]:
     return data
 
 
-def _parse_plain_extended(row: dict[str, Any]) -> dict[str, Any] | None:
-    """`_parse_extended` of a row `_plain_extended` accepted (the same dict), or None."""
-    try:
-        parsed_ts = datetime.fromisoformat(row["ts"])
-    except ValueError:
-        return None
-    if parsed_ts.tzinfo is None:
-        return None
-    get = row.get
-    parsed: dict[str, Any] = {
-        "format": EXTENDED, "end_ms": int(parsed_ts.timestamp() * 1000), "precision": "second",
-        "ms_played": row["ms_played"], "skipped": bool(get("skipped")),
-        "shuffle": get("shuffle"), "offline": get("offline"),
-        "reason_start": get("reason_start"), "reason_end": get("reason_end"),
-        "platform": get("platform"), "conn_country": get("conn_country")}
-    if get("spotify_episode_uri") or get("episode_name"):
-        parsed.update(kind=EPISODE, uri=get("spotify_episode_uri"), title=get("episode_name"),
-                      show=get("episode_show_name"))
-    elif get("audiobook_chapter_uri") or get("audiobook_title"):
-        parsed.update(kind=AUDIOBOOK, uri=get("audiobook_chapter_uri"),
-                      title=get("audiobook_chapter_title"), show=get("audiobook_title"),
-                      audiobook_uri=get("audiobook_uri"))
-    else:
-        track_uri = get("spotify_track_uri")
-        parsed.update(kind=MUSIC, track_id=track_uri.rsplit(":", 1)[1] if track_uri else None,
-                      track_name=get("master_metadata_track_name"),
-                      artist_name=get("master_metadata_album_artist_name"),
-                      album_name=get("master_metadata_album_album_name"))
-    return parsed
-
-
 def parse_file(file: HistoryFile) -> list[dict[str, Any]]:
     """Parse and check one history file; raise ExportError naming the row at fault."""
-    data = _load(file)
-    rows = []
-    extended = file.format == EXTENDED
-    for number, row in enumerate(data, start=1):
-        if extended and row.__class__ is dict and _plain_extended(row):
-            parsed = _parse_plain_extended(row)
-            if parsed is not None:
-                rows.append(parsed)
-                continue
-        where = f"{file.name} row {number}"
-        if not isinstance(row, dict):
-            raise ExportError(f"{where}: expected an object, found {type(row).__name__}")
-        rows.append(_parse_extended(row, where) if extended
-                    else _parse_account(row, file.kind, where))
+    rows = _typed_extended(file) if file.format == EXTENDED else None
+    if rows is None:
+        rows = []
+        for number, row in enumerate(_load(file), start=1):
+            where = f"{file.name} row {number}"
+            if not isinstance(row, dict):
+                raise ExportError(f"{where}: expected an object, found {type(row).__name__}")
+            rows.append(_parse_extended(row, where) if file.format == EXTENDED
+                        else _parse_account(row, file.kind, where))
     rows.sort(key=lambda r: r["end_ms"])
     return rows
 
@@ -307,20 +327,16 @@ def scan(path: str | Path) -> ExportSummary:
     summary = ExportSummary(ignored=ignored)
     for file in files:
         summary.files[file.format] += 1
-        if file.format == EXTENDED:
-            seen = []
-            for number, row in enumerate(_load(file), start=1):
-                if not isinstance(row, dict):
-                    raise ExportError(f"{file.name} row {number}: expected an object, found "
-                                      f"{type(row).__name__}")
-                seen.append(_check_extended(row, number, file.name))
-        else:
+        seen = _typed_extended(file, build=False) if file.format == EXTENDED else None
+        if seen is None:
             seen = [(r["kind"], r["end_ms"]) for r in parse_file(file)]
-        for kind, end_ms in seen:
+        for kind, count in Counter(kind for kind, _ in seen).items():
             key = f"{file.format}_{kind}"
-            summary.rows[key] = summary.rows.get(key, 0) + 1
-            summary.first_end_ms = min(end_ms, summary.first_end_ms or end_ms)
-            summary.last_end_ms = max(end_ms, summary.last_end_ms or end_ms)
+            summary.rows[key] = summary.rows.get(key, 0) + count
+        if seen:
+            first, last = min(end for _, end in seen), max(end for _, end in seen)
+            summary.first_end_ms = min(first, summary.first_end_ms or first)
+            summary.last_end_ms = max(last, summary.last_end_ms or last)
     return summary
 
 

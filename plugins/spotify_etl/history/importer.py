@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 10_000
+DAYS_PER_WRITE = 366  # the per-day counts are written a year at a time (bounded memory)
 MIN_STREAM_MS = 30_000  # Spotify counts a stream from 30 s; recently played lists no less
 
 
@@ -170,16 +171,18 @@ def _import(db: Database, user_id: str, path: str | Path,
             if progress is not None:
                 progress(len(batch))
     if day_stats:
-        db.listening_days.bulk_write([
-            UpdateOne({"_id": document_id(user_id, day)},
-                      {"$max": {"extended_rows": stats[0], "extended_skipped": stats[1],
-                                "account_short_rows": stats[2]},
-                       "$setOnInsert": {"user_id": user_id, "day": day, "plays": [],
-                                        "play_count": 0, "ms_played": 0, "from_capture": 0,
-                                        "from_extended": 0, "from_account": 0,
-                                        "source": "none"}}, upsert=True)
-            for day, stats in sorted(day_stats.items())], ordered=False)
         days = sorted(day_stats)
+        for start in range(0, len(days), DAYS_PER_WRITE):  # a year of days at a time
+            db.listening_days.bulk_write([
+                UpdateOne({"_id": document_id(user_id, day)},
+                          {"$max": {"extended_rows": day_stats[day][0],
+                                    "extended_skipped": day_stats[day][1],
+                                    "account_short_rows": day_stats[day][2]},
+                           "$setOnInsert": {"user_id": user_id, "day": day, "plays": [],
+                                            "play_count": 0, "ms_played": 0, "from_capture": 0,
+                                            "from_extended": 0, "from_account": 0,
+                                            "source": "none"}}, upsert=True)
+                for day in days[start:start + DAYS_PER_WRITE]], ordered=False)
         report.first_day, report.last_day = days[0], days[-1]
     update: dict[str, Any] = {"$set": {"history_import": {
         "at": datetime.now(UTC), "rows": report.rows, "first_day": report.first_day,

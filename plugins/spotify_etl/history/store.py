@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pymongo import ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError
 
 from spotify_etl.history.matching import Candidate, Known, Matcher, name_key
 from spotify_etl.storage import document_id
@@ -133,7 +134,8 @@ class PlayWriter:
                 where[entry[4]] = (day, index)
         matcher = Matcher([_known(e) for day_entries in entries.values() for e in day_entries])
         code = _CODE[source]
-        ops: list[UpdateOne] = []
+        ops: list[UpdateOne] = []  # to plays already stored
+        new: list[dict[str, Any]] = []  # plays to insert
         touched: set[str] = set()
         for record in records:
             key = record.get("key") or play_key(record)
@@ -143,9 +145,7 @@ class PlayWriter:
             candidate = Candidate(record["end_ms"], record["precision"],
                                   record.get("track_id") if by_id else None, key)
             known = matcher.match(candidate, source)
-            fields = dict(record)
-            del fields["end_ms"]
-            fields.pop("key", None)
+            fields = record  # read only: `end_ms` and `key` are never stored
             if known is not None:
                 day, index = where[known.play_id]
                 entry = entries[day][index]
@@ -177,12 +177,16 @@ class PlayWriter:
             entries.setdefault(day, []).append(entry)
             where[play_id] = (day, len(entries[day]) - 1)
             matcher.add(_known(entry), source)
-            ops.append(UpdateOne({"_id": play_id},
-                                 {"$set": {"user_id": self.user_id, **fields,
-                                           f"from_{source}": True}}, upsert=True))
+            document = {"_id": play_id, "user_id": self.user_id, **record,
+                        f"from_{source}": True}
+            del document["end_ms"]
+            document.pop("key", None)
+            new.append(document)
             touched.add(day)
             counts.new += 1
             counts.by_day[day] = counts.by_day.get(day, 0) + 1
+        if new:
+            self._insert(new)
         if ops:
             self.db.plays.bulk_write(ops, ordered=False)
         if touched:
@@ -191,6 +195,22 @@ class PlayWriter:
                             day_document(self.user_id, day, entries[day], stored.get(day)),
                             upsert=True) for day in sorted(touched)], ordered=False)
         return counts
+
+    def _insert(self, documents: list[dict[str, Any]]) -> None:
+        """Insert new plays; where one is stored already, set its fields instead.
+
+        A play is new to the person-day index, but its document may exist: an import stopped
+        between writing plays and their days, or another import of the same rows at once.
+        """
+        try:
+            self.db.plays.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", ())):
+                raise  # not a duplicate key: a real problem
+            self.db.plays.bulk_write([
+                UpdateOne({"_id": d["_id"]},
+                          {"$set": {k: v for k, v in d.items() if k != "_id"}}, upsert=True)
+                for d in documents], ordered=False)
 
     def _new_id(self, record: dict[str, Any], source: str) -> str:
         if source == CAPTURE:  # what the daily snapshot writes for the same play

@@ -13,7 +13,7 @@ queries, as an in-process cache filled lazily from that file:
   disk; a process killed at any moment leaves the last committed state;
 * every operation first reads a global change counter; when another process committed since,
   the changes (documents and tombstones with a newer ``seq``) are applied to the caches;
-* the fast path: a ``bulk_write`` (or ``update_one``/``replace_one``) whose every operation is an
+* the fast path: an ``insert_many`` or a ``bulk_write`` (or ``update_one``/``replace_one``) whose every operation is an
   InsertOne/UpdateOne/ReplaceOne on a plain ``_id`` (str, int, ObjectId; nothing else in the
   filter, no options) with only ``$set``/``$setOnInsert``/``$max``/``$min``/``$inc``/``$unset``
   on top-level fields, on a collection with no unique index, validator or TTL index, skips
@@ -26,8 +26,19 @@ queries, as an in-process cache filled lazily from that file:
   reordered by a replacement) counts as modified and is written. Anything else - another
   operation in the batch, a duplicate insert, a value the fast path does not compare - sends
   the whole write to mongomock, unchanged.
+* the cache is bounded: after an operation, a collection caching more than ``cache_limit``
+  documents (or, judged by its newest one, more than ``cache_bytes`` of BSON) drops its
+  oldest half from memory (they stay in the file and are looked up again
+  by `_id`, or with the rest by the next query that needs the whole collection). A collection
+  that is loaded whole again twice after such an eviction is queried that way: it stays
+  loaded (``pinned``). Collections with a unique or TTL index are never evicted (mongomock
+  checks those against every document). New documents a fast-path write adds to an evicted
+  collection go to the file without entering the cache: a bulk import streams through. A
+  read that is not by `_id`, of a collection larger than the cache and not loaded, streams
+  the file in chunks (filtered as mongomock filters) instead of loading it; the third such
+  read loads it whole and pins it.
 
-Public API: ``EmbeddedStore(directory, database)``, ``.database()`` (a mongomock Database, to keep
+Public API: ``EmbeddedStore(directory, database, cache_limit=, cache_bytes=)``, ``.database()`` (a mongomock Database, to keep
 for the process lifetime), ``.close()``, ``.path``. Each operation is durable when it returns;
 there are no sessions. A failed write changes nothing (also an ordered bulk_write or
 insert_many that fails half-way, where MongoDB would keep the operations before the error).
@@ -84,6 +95,16 @@ _FORMAT = 1
 _BUSY_TIMEOUT_S = 60.0
 _CHUNK = 500  # ids per "IN (...)" query
 _REFRESH_LIMIT = 5000  # after a failure, refresh up to this many ids, else reload the collection
+# The cache is bounded: a collection holding more documents than this after an operation keeps
+# its newest half (evicted ids are looked up in the file again when asked for). A collection
+# that non-`_id` queries load whole again this many times after an eviction stays loaded.
+CACHE_LIMIT = 20_000
+CACHE_BYTES = 32 << 20  # nor more than about this much BSON (big documents: fewer of them)
+_RELOADS_BEFORE_PIN = 2
+# A read of a collection larger than the cache (not loaded) streams the file this many times;
+# the next one loads it whole (and it stays loaded).
+_STREAMS_BEFORE_LOAD = 2
+_STREAM_CHUNK = 5_000
 _MISSING = object()
 
 _SCHEMA = (
@@ -224,6 +245,14 @@ class _CachedCollection(CollectionStore):
         self._checked_empty = False
         self._created_flag = False  # MongoDB semantics: created until dropped
         self._disk_meta: tuple[str, str, bool] | None = None
+        self._evicted = False  # documents were dropped from memory since it was loaded whole
+        self._reloads = 0  # whole loads after an eviction
+        self._pinned = False  # queried whole too often to evict
+        self._streamed = 0  # reads answered by streaming the file
+
+    def _evictable(self) -> bool:
+        return not (self._pinned or self._ttl_indexes
+                    or any(index.get("unique") for index in self.indexes.values()))
 
     def _ensure_full(self) -> None:
         if not self._full:
@@ -247,6 +276,7 @@ class _CachedCollection(CollectionStore):
         self._checked_empty = False
         self._created_flag = False
         self._disk_meta = None
+        self._evicted = False
 
     @property
     def is_created(self):
@@ -343,6 +373,7 @@ _FAST_NUMBERS = (int, Int64, float)
 _INT64_MIN, _INT64_MAX = -2**63, 2**63 - 1
 _fast_names: set = set()  # top-level field names already found plain (a bounded cache)
 _fast_shapes: set = set()  # update shapes ((operator, fields), ...) already found plain
+_fast_documents: set = set()  # field names of documents (in order) already found plain
 
 
 class _NotFast(Exception):
@@ -462,12 +493,16 @@ def _plan_document(document: Any, key: Any) -> dict:
     """A replacement or inserted document: plain top-level names, the same `_id` if any."""
     if not isinstance(document, dict) or not document:
         raise _NotFast
-    for name in document:
-        if name == "_id":
-            value = document["_id"]
-            if type(value) is not type(key) or value != key:
+    names = tuple(document)
+    if names not in _fast_documents:  # an importer sends documents of few shapes
+        for name in names:
+            if name != "_id" and not _fast_name(name):
                 raise _NotFast
-        elif not _fast_name(name):
+        if len(_fast_documents) < 10_000:
+            _fast_documents.add(names)
+    if "_id" in document:
+        value = document["_id"]
+        if type(value) is not type(key) or value != key:
             raise _NotFast
     return document
 
@@ -604,6 +639,8 @@ class EmbeddedCollection(Collection):
         engine = store._engine
         ids = _ids_in(filter)
         if ids is None:
+            if engine._txn is None and engine._streams(store):
+                return engine._stream(store, filter)
             store._ensure_full()
             found = Collection._iter_documents(self, filter)
             if engine._txn is not None:
@@ -634,8 +671,18 @@ class EmbeddedCollection(Collection):
         if isinstance(documents, Mapping) or not hasattr(documents, "__iter__"):
             return Collection.insert_many(self, documents, *args, **kwargs)
         documents = list(documents)
+        plan = None
+        if not args and all(name in ("ordered", "bypass_document_validation", "session",
+                                     "comment") and value in (None, False, True)
+                            and (name == "ordered" or not value)
+                            for name, value in kwargs.items()):
+            plan = _fast_plan([("insert", None, document, False) for document in documents])
 
         def work():
+            if plan is not None and self._fast_apply(plan) is not None:
+                from mongomock_ng.results import InsertManyResult
+
+                return InsertManyResult([step[1] for step in plan], acknowledged=True)
             self._prefetch([d["_id"] for d in documents if isinstance(d, Mapping)
                             and _is_plain_id(d.get("_id"))])
             return Collection.insert_many(self, documents, *args, **kwargs)
@@ -711,12 +758,16 @@ class EmbeddedCollection(Collection):
             return None
         self._prefetch(list(dict.fromkeys(step[1] for step in plan)))
         documents, encode, decode = store._documents, bson.encode, bson.decode
+        # In an evicted collection, new documents go to the file only (a bulk import streams).
+        stream = store._evicted and not store._full
         latest: dict = {}  # key -> (document, its BSON) as the write left it, in write order
         done = {"inserted": 0, "matched": 0, "modified": 0, "upserted": []}
         try:
             for index, (kind, key, payload, upsert) in enumerate(plan):
                 if key in latest:
                     old, old_body = latest[key]
+                    if old is None:  # streamed earlier in this write
+                        old = decode(old_body, _FAST_CODEC)
                 else:
                     old, old_body = documents.get(key), None
                     if old is not None and type(old.get("_id")) not in _FAST_ID_TYPES:
@@ -752,16 +803,27 @@ class EmbeddedCollection(Collection):
                     latest[key] = (decode(body, _FAST_CODEC), body)
                     continue
                 body = encode(new)
-                latest[key] = (decode(body, _FAST_CODEC), body)
+                if stream:
+                    if b"\x11" in body:  # maybe a Timestamp: refused as the cache would
+                        decode(body, _FAST_CODEC)
+                    latest[key] = (None, body)
+                else:
+                    latest[key] = (decode(body, _FAST_CODEC), body)
         except Exception:  # noqa: BLE001 - nothing is touched yet: mongomock decides
             return None
         engine = store._engine
         encoded = engine._txn.encoded.setdefault(store, {})
         with store._rwlock.writer():  # what __setitem__ does, for the whole write at once
             for key, (document, _) in latest.items():
-                documents[key] = document
+                if document is not None:
+                    documents[key] = document
         if not store._full:
-            store._probed.update(latest)
+            probed = store._probed
+            for key, (document, _) in latest.items():
+                if document is None:
+                    probed.discard(key)  # in the file only: looked up there when asked for
+                else:
+                    probed.add(key)
         touched = engine._txn.touched.setdefault(store, {})
         for key, known in latest.items():
             touched[key] = None  # noted, as mongomock's own writes are (_note)
@@ -921,7 +983,8 @@ if hasattr(os, "register_at_fork"):
 class EmbeddedStore:
     """A MongoDB-like database in one SQLite file, shared safely by several processes."""
 
-    def __init__(self, directory: Path | str, database: str) -> None:
+    def __init__(self, directory: Path | str, database: str, *,
+                 cache_limit: int = CACHE_LIMIT, cache_bytes: int = CACHE_BYTES) -> None:
         if not isinstance(database, str) or not database or any(
                 c in database for c in '/\\. "$\x00'):
             raise InvalidName(f"invalid database name: {database!r}")
@@ -939,6 +1002,9 @@ class EmbeddedStore:
         self._stats: collections.Counter = collections.Counter()
         self._seen = 0
         self._needs_reset = False
+        if cache_limit < 2:
+            raise ValueError(f"cache_limit must be at least 2, not {cache_limit!r}")
+        self._cache_limit, self._cache_bytes = cache_limit, cache_bytes
 
         self._client = _EmbeddedClient(tz_aware=True)
         self._dbstore = _CachedDatabase(self)
@@ -1077,6 +1143,33 @@ class EmbeddedStore:
                 self._depth = 0
                 if self._stray:
                     self._persist_stray()
+                self._trim()
+
+    def _trim(self) -> None:
+        """Bound the cache (between operations): see the module's docstring."""
+        limit = self._cache_limit
+        for store in list(self._dbstore._collections.values()):
+            documents = store._documents
+            if len(store._probed) > 2 * limit:  # ids probed and not found, many
+                store._probed = set(documents) if not store._full else set()
+            count = len(documents)
+            if count <= limit // 8 or not store._evictable():
+                continue
+            keep = limit // 2
+            if count <= limit:  # few documents: are they big? (the newest as a sample)
+                try:
+                    size = len(bson.encode(documents[next(reversed(documents))]))
+                except Exception:  # noqa: BLE001 - a document BSON cannot hold: no estimate
+                    continue
+                if count * size <= self._cache_bytes:
+                    continue
+                keep = max(1, self._cache_bytes // size // 2)
+            with store._rwlock.writer():
+                for _ in range(count - keep):
+                    documents.popitem(last=False)  # the oldest first
+            store._full, store._probed, store._evicted = False, set(documents), True
+            store._checked_empty = True
+            self._stats["evictions"] += 1
 
     def _read(self, work: Callable[[], Any]) -> Any:
         conn = self._connection()
@@ -1207,8 +1300,38 @@ class EmbeddedStore:
                 documents[key] = old[key] if key in keep and key in old else document
         store._documents = documents
         store._full, store._probed, store._checked_empty = True, set(), True
+        if store._evicted:
+            store._evicted = False
+            store._reloads += 1
+            store._pinned = store._pinned or store._reloads >= _RELOADS_BEFORE_PIN
         self._stats["full_loads"] += 1
         self._stats["documents_loaded"] += len(loaded)
+
+    def _streams(self, store: _CachedCollection) -> bool:
+        """Whether a read of this (not loaded) collection should stream the file."""
+        if store._full or not store._evictable() or store._streamed >= _STREAMS_BEFORE_LOAD:
+            if not store._full and store._streamed >= _STREAMS_BEFORE_LOAD:
+                store._pinned = True  # read whole again and again: keep it loaded
+            return False
+        if not store._evicted and self._count(store) <= self._cache_limit:
+            return False
+        store._streamed += 1
+        return True
+
+    def _stream(self, store: _CachedCollection, filter: Any):  # noqa: A002 - mongomock's name
+        """The documents matching `filter`, decoded a chunk at a time from the file."""
+        conn, name, last = self._connection(), store.name, 0
+        self._stats["streamed_reads"] += 1
+        while True:
+            rows = conn.execute("SELECT rowid, body FROM documents WHERE collection = ? "
+                                "AND rowid > ? ORDER BY rowid LIMIT ?",
+                                (name, last, _STREAM_CHUNK)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for document in bson.decode_all(b"".join(body for _, body in rows)):
+                if filter_applies(filter, document):
+                    yield document
 
     def _count(self, store: _CachedCollection) -> int:
         self._stats["sql_counts"] += 1
@@ -1297,10 +1420,13 @@ class EmbeddedStore:
             for key in keys:
                 id_key = _id_key(key)
                 document = documents.get(key, _MISSING)
-                if document is _MISSING:
-                    deletions.append((name, id_key))
-                    continue
                 known = encoded.get(key)
+                if document is _MISSING:
+                    if known is not None and known[0] is None:  # streamed past the cache
+                        upserts.append((name, id_key, seq, known[1]))
+                    else:
+                        deletions.append((name, id_key))
+                    continue
                 if known is not None and known[0] is document:
                     upserts.append((name, id_key, seq, known[1]))  # decoded from it already
                     continue

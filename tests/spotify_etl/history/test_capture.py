@@ -69,3 +69,31 @@ def test_once_history_owns_the_plays_the_daily_snapshot_reads_only_top_lists(
     days = list(db.listening_days.find({"user_id": person}))
     assert sum(d["play_count"] for d in days) == stored
     assert {d["source"] for d in days} == {"capture"}
+
+
+def test_people_the_capture_owns_but_never_reads_are_caught_up_by_the_daily_snapshot(
+        sandbox, data_dir, monkeypatch):
+    """An import makes the history room own the plays; without the capture DAG the daily
+    snapshot's catch-up still reads them, through the dedupe rule, and only when stale."""
+    from spotify_etl.history.capture import STALE_AFTER, catch_up, stale_people
+    from spotify_etl.history.store import index_stored_plays
+    from spotify_etl.storage import database
+
+    owned, other = sandbox.world.users[6].id, sandbox.world.users[7].id
+    connect_sandbox_people(monkeypatch, sandbox, [owned, other])
+    db = database()
+    index_stored_plays(db, owned)  # what an import does first: the history room owns them
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert stale_people(db, now) == [owned]  # never read; `other` is the snapshot's
+    summary = catch_up(now=now)
+    assert summary["by_status"] == {"success": 1} and summary["api_calls"] == 1
+    stored = db.plays.count_documents({"user_id": owned})
+    assert stored > 0
+    days = list(db.listening_days.find({"user_id": owned}))
+    assert sum(d["play_count"] for d in days) == stored  # through the one write path
+    assert stale_people(db, now + STALE_AFTER - timedelta(minutes=1)) == []
+    assert stale_people(db, now + STALE_AFTER) == [owned]
+    assert catch_up(now=now + timedelta(hours=1)) == {"people": 0}
+    # a second read of the same page stores nothing twice
+    catch_up(now=now + STALE_AFTER)
+    assert db.plays.count_documents({"user_id": owned}) == stored

@@ -198,12 +198,20 @@ def counts(result) -> tuple:
             result.upserted_count, result.deleted_count, result.upserted_ids)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_writes_match_mongomock_document_for_document(tmp_path, seed):
+@pytest.mark.parametrize(("seed", "cache_limit"),
+                         [(seed, embedded.CACHE_LIMIT) for seed in range(6)] + [(6, 4), (7, 4)])
+def test_random_writes_match_mongomock_document_for_document(tmp_path, seed, cache_limit,
+                                                             monkeypatch):
+    """With a cache of 4 documents, evictions and streamed reads happen all the time."""
+    if cache_limit < embedded.CACHE_LIMIT:  # never settle into keeping it loaded
+        monkeypatch.setattr(embedded, "_RELOADS_BEFORE_PIN", 10**9)
+        monkeypatch.setattr(embedded, "_STREAMS_BEFORE_LOAD", 10**9)
     rng = random.Random(seed)
     reference = mongomock_ng.MongoClient(tz_aware=True)[DB].things
-    fast_store = EmbeddedStore(tmp_path / "fast", DB)
-    slow_store = EmbeddedStore(tmp_path / "generic", DB)
+    fast_store = EmbeddedStore(tmp_path / "fast", DB, cache_limit=cache_limit)
+    slow_store = EmbeddedStore(tmp_path / "generic", DB, cache_limit=cache_limit)
+    natural = (lambda found: as_bson(found)) if cache_limit == embedded.CACHE_LIMIT else (
+        lambda found: sorted(as_bson(found)))  # streamed: the file's order
     fast, slow = fast_store.database(), slow_store.database()
     revision, inserted = [0], [0]
     expected_fast = 0
@@ -243,9 +251,13 @@ def test_random_writes_match_mongomock_document_for_document(tmp_path, seed):
                 want.matched_count, want.modified_count, want.upserted_id), step
             expected_fast += 1
         if step % 10 == 0 or step == 119:
-            reference_documents = as_bson(reference.find())
-            assert as_bson(fast.things.find()) == reference_documents, step
-            assert as_bson(slow.things.find()) == reference_documents, step
+            reference_documents = natural(reference.find())
+            assert natural(fast.things.find()) == reference_documents, step
+            assert natural(slow.things.find()) == reference_documents, step
+            if cache_limit < embedded.CACHE_LIMIT:
+                assert len(fast.things._store._documents) <= cache_limit
+    if cache_limit < embedded.CACHE_LIMIT:
+        assert fast_store._stats["streamed_reads"] > 5 and fast_store._stats["evictions"] > 5
     assert fast_writes(fast) == expected_fast
     assert fast_writes(slow) == 0
     # the file: the same rows, in the same order, with the same bytes; as many writes
@@ -406,6 +418,7 @@ def test_a_failure_after_the_fast_path_rolls_back_and_memory_equals_disk(tmp_pat
         real(self)
         raise OSError("disk full")
 
+    before = {id(db): fast_writes(db), id(partial): fast_writes(partial)}
     for target in (db, partial):
         EmbeddedStore._flush_definitions = broken
         try:
@@ -418,7 +431,7 @@ def test_a_failure_after_the_fast_path_rolls_back_and_memory_equals_disk(tmp_pat
                 target.things.update_one({"_id": "k3"}, {"$inc": {"n": 1}})
         finally:
             EmbeddedStore._flush_definitions = real
-        assert fast_writes(target) == 2
+        assert fast_writes(target) - before[id(target)] == 2
         assert target.things.find_one({"_id": "k1"}) == {"_id": "k1", "n": 1}
         assert target.things.find_one({"_id": "k2"}) == {"_id": "k2", "n": 2}
         assert target.things.find_one({"_id": "k3"}) == {"_id": "k3", "n": 3}
@@ -580,3 +593,90 @@ def test_upserts_report_as_mongodb_does(tmp_path):
     assert (missing.upserted_id, missing.matched_count, missing.modified_count) == (None, 0, 0)
     assert db.things.find_one({"_id": "z"}) is None
     assert fast_writes(db) == 9
+
+
+# --------------------------------------------------------------------- the bounded cache
+def test_insert_many_takes_the_fast_path_and_a_duplicate_writes_nothing(tmp_path):
+    reference = mongomock_ng.MongoClient(tz_aware=True)[DB].things
+    db = EmbeddedStore(tmp_path, DB).database()
+    batch = [{"_id": f"k{i}", "n": i, "at": BASE} for i in range(5)]
+    want = reference.insert_many([dict(d) for d in batch])
+    got = db.things.insert_many([dict(d) for d in batch])
+    assert got.inserted_ids == want.inserted_ids == [f"k{i}" for i in range(5)]
+    assert fast_writes(db) == 1
+    fresh = {"n": 9}  # no _id: one is given, in the caller's document, as pymongo does
+    db.things.insert_many([fresh])
+    assert isinstance(fresh["_id"], ObjectId)
+    with pytest.raises(BulkWriteError):
+        db.things.insert_many([{"_id": "new", "n": 1}, {"_id": "k2", "n": 2}], ordered=False)
+    assert db.things.find_one({"_id": "new"}) is None  # all or nothing
+    assert as_bson(db.things.find({"_id": {"$ne": fresh["_id"]}})) == as_bson(reference.find())
+    memory_equals_disk(db, tmp_path, "things")
+
+
+def test_a_big_import_streams_past_a_bounded_cache(tmp_path):
+    store = EmbeddedStore(tmp_path, DB, cache_limit=100)
+    db = store.database()
+    for start in range(0, 1000, 50):
+        db.plays.bulk_write([UpdateOne({"_id": f"p{i:04d}"}, {"$set": {"n": i, "user": i % 3}},
+                                       upsert=True) for i in range(start, start + 50)])
+        assert len(db.plays._store._documents) <= 100
+    assert db.plays._store._evicted and not db.plays._store._full
+    # an evicted collection's new documents go to the file, not to the cache
+    db.plays.insert_many([{"_id": f"q{i}", "n": -i} for i in range(60)])
+    assert "q1" not in db.plays._store._documents and "q1" not in db.plays._store._probed
+    # one write inserting and then updating a new document: counted as MongoDB counts it
+    result = db.plays.bulk_write([InsertOne({"_id": "r1", "n": 1}),
+                                  UpdateOne({"_id": "r1"}, {"$inc": {"n": 1}})])
+    assert (result.inserted_count, result.matched_count, result.modified_count) == (1, 1, 1)
+    assert db.plays.find_one({"_id": "r1"}) == {"_id": "r1", "n": 2}
+    assert db.plays.find_one({"_id": "q59"})["n"] == -59
+    assert db.plays.find_one({"_id": "p0003"}) == {"_id": "p0003", "n": 3, "user": 0}
+    # a query by another field streams the file: every match, the cache still bounded
+    assert sorted(d["n"] for d in db.plays.find({"user": 2})) == list(range(2, 1000, 3))
+    assert db.plays.count_documents({"n": {"$lt": 0}}) == 59
+    assert store._stats["streamed_reads"] == 2 and not db.plays._store._full
+    # the third such read loads it whole and keeps it (a process that queries it so)
+    assert db.plays.count_documents({"user": 1}) == 333
+    assert db.plays._store._full and db.plays._store._pinned
+    db.plays.insert_many([{"_id": f"s{i}"} for i in range(200)])
+    assert len(db.plays._store._documents) == 1261
+    other = EmbeddedStore(tmp_path, DB).database()
+    assert other.plays.count_documents({}) == 1261
+    memory_equals_disk(db, tmp_path, "plays")
+
+
+def test_big_documents_are_evicted_by_size_and_read_back(tmp_path):
+    store = EmbeddedStore(tmp_path, DB, cache_limit=1000, cache_bytes=100_000)
+    db = store.database()
+    for day in range(300):
+        db.days.replace_one({"_id": f"d{day}"}, {"plays": list(range(day, day + 1000))},
+                            upsert=True)
+    cached = len(db.days._store._documents)
+    assert cached * len(bson.encode({"plays": list(range(1000))})) <= 100_000 * 1.1
+    assert db.days.find_one({"_id": "d7"})["plays"][:2] == [7, 8]
+    assert sum(1 for _ in db.days.find({"plays": 299})) == 300
+
+
+def test_a_failed_streamed_write_leaves_nothing_behind(tmp_path):
+    store = EmbeddedStore(tmp_path, DB, cache_limit=10)
+    db = store.database()
+    db.things.insert_many([{"_id": f"k{i}", "n": i} for i in range(40)])
+    db.things.insert_many([{"_id": f"m{i}", "n": i} for i in range(40)])
+    assert db.things._store._evicted
+    real = EmbeddedStore._flush_definitions
+
+    def broken(self):
+        real(self)
+        raise OSError("disk full")
+
+    EmbeddedStore._flush_definitions = broken
+    try:
+        with pytest.raises(OSError):
+            db.things.insert_many([{"_id": f"new{i}"} for i in range(20)])
+    finally:
+        EmbeddedStore._flush_definitions = real
+    assert db.things.find_one({"_id": "new3"}) is None
+    assert db.things.count_documents({}) == 80
+    assert EmbeddedStore(tmp_path, DB).database().things.count_documents({}) == 80
+    memory_equals_disk(db, tmp_path, "things")
