@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 TOLERANCE_MS = 15_000  # the API's and the export's clocks differ by seconds, never by 15
 PRECISION_MS = {"millisecond": 1, "second": 1_000, "minute": 60_000}
@@ -39,9 +39,8 @@ def name_key(artist: str | None, track: str | None) -> str:
     return f"{normalise(artist)}\x1f{normalise(track)}"
 
 
-@dataclass
-class Known:
-    """A stored play as the rule sees it."""
+class Known(NamedTuple):
+    """A stored play as the rule sees it (a tuple: an import makes hundreds of thousands)."""
 
     play_id: str
     end_ms: int  # the start of its interval
@@ -50,8 +49,7 @@ class Known:
     key: str  # name_key(first artist, track name)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A record about to be stored."""
 
     end_ms: int
