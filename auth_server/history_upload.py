@@ -20,6 +20,7 @@ from auth_server.security import require_same_site_post
 from auth_server.views import _is_verified, _person
 from spotify_etl.history.exports import ExportError
 from spotify_etl.history.importer import import_export
+from spotify_etl.history.store import PersonBusy
 from spotify_etl.storage import ensure_indexes, open_database
 
 if TYPE_CHECKING:
@@ -75,6 +76,10 @@ def upload(user_id: str) -> Response | tuple[str, int] | str:
         except ExportError as error:
             return render_template("history_upload.html", user_id=user_id, verified=True,
                                    problem=f"Nothing was imported: {error}"), 400
+        except PersonBusy:
+            return render_template("history_upload.html", user_id=user_id, verified=True,
+                                   problem="Nothing was imported: another import of your "
+                                           "history is running. Try again in a minute."), 409
     log.info("History export imported for %s: %s rows, %s new plays", user_id, report.rows,
              report.plays_new)
     return render_template("history_imported.html", user_id=user_id, report=report)

@@ -35,6 +35,7 @@ def import_command(path: str, user_id: str, as_json: bool) -> None:
     """
     from spotify_etl.history.exports import ExportError
     from spotify_etl.history.importer import import_export
+    from spotify_etl.history.store import PersonBusy
     from spotify_etl.storage import ensure_indexes, open_database
 
     bar = None
@@ -57,6 +58,8 @@ def import_command(path: str, user_id: str, as_json: bool) -> None:
                 if bar is not None:
                     bar.__exit__(None, None, None)
     except ExportError as error:
+        _fail(f"Nothing was imported: {error}")
+    except PersonBusy as error:
         _fail(f"Nothing was imported: {error}")
     except ValueError as error:
         _fail(str(error))

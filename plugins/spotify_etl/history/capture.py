@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from spotify_etl.constants import ACTIVE
 from spotify_etl.history import schedule
 from spotify_etl.history.coverage import record_gap
-from spotify_etl.history.store import (CAPTURE, DAY_MS, PlayWriter, index_stored_plays,
-                                       play_key, to_ms)
+from spotify_etl.history.store import (CAPTURE, DAY_MS, PersonBusy, PlayWriter,
+                                       index_stored_plays, play_key, to_ms, writing_plays_of)
 from spotify_etl.storage import document_id
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class CaptureResult:
     """How one read went."""
 
     user_id: str
-    status: str = "success"  # success | needs_reauth | failed | skipped
+    status: str = "success"  # success | needs_reauth | failed | skipped | busy
     items: int = 0
     new: int = 0
     gap_minutes: float | None = None
@@ -110,8 +110,20 @@ def capture_user(db: Database, user_id: str, source: Any, now: datetime,
                  settings: Settings) -> CaptureResult:
     """Read one page of a person's recently played and store it; schedule the next read.
 
-    `source` answers as Spotify would (`SpotifySource`, or an in-process stand-in).
+    `source` answers as Spotify would (`SpotifySource`, or an in-process stand-in). A person
+    whose plays another writer (an import) is storing is left for the next run ("busy").
     """
+    try:
+        with writing_plays_of(db, user_id, "capture"):
+            return _capture_user(db, user_id, source, now, settings)
+    except PersonBusy as error:
+        return CaptureResult(user_id, "busy", error=str(error))
+    except ValueError:  # deleted since the batch was planned
+        return CaptureResult(user_id, "skipped", error="no longer connected")
+
+
+def _capture_user(db: Database, user_id: str, source: Any, now: datetime,
+                  settings: Settings) -> CaptureResult:
     from spotify_etl.pipeline.load import load_catalogue
     from spotify_etl.pipeline.transform import records, transform_user_day
 

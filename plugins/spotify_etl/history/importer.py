@@ -23,7 +23,8 @@ from pymongo import UpdateOne
 
 from spotify_etl.history import exports
 from spotify_etl.history.matching import name_key, normalise
-from spotify_etl.history.store import ACCOUNT, EXTENDED, PlayWriter, day_of, index_stored_plays
+from spotify_etl.history.store import (ACCOUNT, EXTENDED, PlayWriter, day_of,
+                                       index_stored_plays, writing_plays_of)
 from spotify_etl.storage import document_id
 
 if TYPE_CHECKING:
@@ -139,20 +140,20 @@ def import_export(db: Database, user_id: str, path: str | Path, *,
 
     :param progress: called with the number of rows done since the last call.
     :param on_scanned: called once the whole export passed its checks (with what it holds).
+    :raises PersonBusy: another import or capture is storing this person's plays.
     """
     if db.users.find_one({"_id": user_id}, projection={"_id": 1}) is None:
         raise ValueError(f"Unknown user id {user_id!r}: only connected people's history can be "
                          "imported (list them with `python -m spotify_etl users`).")
-    with _collector_paused():
-        return _import(db, user_id, path, progress, on_scanned)
-
-
-def _import(db: Database, user_id: str, path: str | Path,
-            progress: Callable[[int], None] | None,
-            on_scanned: Callable[[exports.ExportSummary], None] | None) -> ImportReport:
     summary = exports.scan(path)  # raises ExportError before anything is written
     if on_scanned is not None:
         on_scanned(summary)
+    with writing_plays_of(db, user_id, "import") as renew, _collector_paused():
+        return _import(db, user_id, path, summary, progress, renew)
+
+
+def _import(db: Database, user_id: str, path: str | Path, summary: exports.ExportSummary,
+            progress: Callable[[int], None] | None, renew: Callable[[], None]) -> ImportReport:
     report = ImportReport(user_id=user_id, ignored_files=summary.ignored,
                           files=dict(summary.files))
     index_stored_plays(db, user_id)
@@ -168,6 +169,7 @@ def _import(db: Database, user_id: str, path: str | Path,
         for start in range(0, len(parsed), BATCH_ROWS):
             batch = parsed[start:start + BATCH_ROWS]
             _import_batch(db, writer, user_id, batch, by_name, day_stats, report)
+            renew()
             if progress is not None:
                 progress(len(batch))
     if day_stats:

@@ -10,7 +10,12 @@ time, the extended format adds how it was played) and never makes a second one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -104,6 +109,50 @@ def day_document(user_id: str, day: str, entries: list[list[Any]],
                 "source": ("both" if captured and imported else "capture" if captured
                            else "import" if imported else "none")}
     return document
+
+
+class PersonBusy(RuntimeError):
+    """Another import or capture is writing this person's plays right now."""
+
+
+LOCK_STALE = timedelta(minutes=30)  # a holder this quiet died: its lock is taken over
+
+
+@contextlib.contextmanager
+def writing_plays_of(db: Database, user_id: str, what: str) -> Iterator[Callable[[], None]]:
+    """Hold a person's history lock while writing their plays: one writer at a time.
+
+    The dedupe rule reads a person's days, then writes them back; two writers at once (two
+    imports, an import and a capture) could each miss the other's plays and store one twice.
+    The lock lives on the `users` document; it yields a function that renews it (a long
+    import calls it per batch), and a lock not renewed for `LOCK_STALE` is taken over.
+    Raises PersonBusy when another writer holds it.
+    """
+    holder = f"{what}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    taken = db.users.update_one(
+        {"_id": user_id, "$or": [{"history_lock": {"$exists": False}},
+                                 {"history_lock.at": {"$lt": now - LOCK_STALE}}]},
+        {"$set": {"history_lock": {"holder": holder, "what": what, "at": now}}})
+    if taken.matched_count == 0:
+        user = db.users.find_one({"_id": user_id}, projection={"history_lock": 1})
+        if user is None:
+            raise ValueError(f"Unknown user id {user_id!r}")
+        lock = user.get("history_lock") or {}
+        since = lock.get("at")
+        raise PersonBusy(f"{user_id}: another {lock.get('what', 'writer')} is storing their "
+                         f"plays (since {since:%Y-%m-%d %H:%M} UTC); try again when it ends"
+                         if since else f"{user_id}: another writer is storing their plays")
+
+    def renew() -> None:
+        db.users.update_one({"_id": user_id, "history_lock.holder": holder},
+                            {"$set": {"history_lock.at": datetime.now(UTC)}})
+
+    try:
+        yield renew
+    finally:
+        db.users.update_one({"_id": user_id, "history_lock.holder": holder},
+                            {"$unset": {"history_lock": ""}})
 
 
 class PlayWriter:

@@ -64,6 +64,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
              "next_due_at": nullable(DATE), "reads": INT,
              "full_pages": INT, "gaps": INT, "busiest_day": INT}},
          "history_import": {"bsonType": "object"},
+         "history_lock": {"bsonType": "object"},  # one writer of their plays at a time
          "history_spans": {"bsonType": "array", "items": {"bsonType": "array", "items": DAY}},
          "created_at": DATE, "updated_at": DATE}),
     "tokens": _collection(

@@ -97,3 +97,21 @@ def test_people_the_capture_owns_but_never_reads_are_caught_up_by_the_daily_snap
     # a second read of the same page stores nothing twice
     catch_up(now=now + STALE_AFTER)
     assert db.plays.count_documents({"user_id": owned}) == stored
+
+
+def test_a_person_whose_plays_an_import_is_storing_is_left_for_the_next_run(
+        sandbox, data_dir, monkeypatch):
+    from spotify_etl.history.capture import capture_batch, due_people
+    from spotify_etl.history.store import writing_plays_of
+    from spotify_etl.storage import database
+
+    person = sandbox.world.users[8].id
+    connect_sandbox_people(monkeypatch, sandbox, [person])
+    db = database()
+    now = datetime.now(UTC)
+    with writing_plays_of(db, person, "import"):
+        summary = capture_batch([person], now=now)
+    assert summary["by_status"] == {"busy": 1} and summary["api_calls"] == 0
+    assert db.plays.count_documents({"user_id": person}) == 0
+    assert due_people(db, now) == [person]  # still due: the next run reads them
+    assert capture_batch([person], now=now)["by_status"] == {"success": 1}

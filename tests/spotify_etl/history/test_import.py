@@ -223,3 +223,39 @@ def test_the_analysts_query_tells_captured_imported_and_both_days(person, tmp_pa
                      days=5)
     assert [(r["day"], r["source"], r["plays"]) for r in rows] == [
         ("2026-11-08", "import", 1), ("2026-11-09", "both", 1), ("2026-11-10", "capture", 1)]
+
+
+def test_one_writer_at_a_time_a_second_import_stores_nothing_and_a_dead_lock_is_taken_over(
+        person, tmp_path):
+    """Two imports at once could each miss the other's plays: the second one is refused."""
+    from spotify_etl.history.store import LOCK_STALE, PersonBusy, writing_plays_of
+
+    path = _zip_file(tmp_path, {EXTENDED_NAME: [EXTENDED_ROW]})
+    with writing_plays_of(person, "alice", "import"):
+        with pytest.raises(PersonBusy, match="another import is storing their plays"):
+            _import(person, path)
+        assert person.plays.count_documents({}) == 0
+        assert person.listening_days.count_documents({}) == 0
+    assert "history_lock" not in person.users.find_one({"_id": "alice"})  # released
+    assert _import(person, path).plays_new == 1
+    # a holder that died (no renewal for LOCK_STALE) does not block the person for ever
+    dead = dt.datetime.now(dt.UTC) - LOCK_STALE - dt.timedelta(minutes=1)
+    person.users.update_one({"_id": "alice"}, {"$set": {"history_lock": {
+        "holder": "import:elsewhere:1:dead", "what": "import", "at": dead}}})
+    assert _import(person, path).plays_matched == 1
+    assert "history_lock" not in person.users.find_one({"_id": "alice"})
+    assert person.plays.count_documents({}) == 1
+
+
+def test_the_cli_says_an_import_is_running_and_imports_nothing(person, tmp_path):
+    from click.testing import CliRunner
+
+    from spotify_etl.cli import main
+    from spotify_etl.history.store import writing_plays_of
+
+    path = _zip_file(tmp_path, {EXTENDED_NAME: [EXTENDED_ROW]})
+    with writing_plays_of(person, "alice", "import"):
+        result = CliRunner().invoke(main, ["history", "import", path, "--user", "alice"])
+    assert result.exit_code != 0
+    assert "Nothing was imported: alice: another import is storing their plays" in result.output
+    assert person.plays.count_documents({}) == 0
