@@ -182,6 +182,9 @@ class PlayWriter:
             for index, entry in enumerate(day_entries):
                 where[entry[4]] = (day, index)
         matcher = Matcher([_known(e) for day_entries in entries.values() for e in day_entries])
+        # Days with nothing stored: every record is new (the rule never matches a record with
+        # a play its own source stored), so the matcher is not asked - a first import's case.
+        fresh = not where
         code = _CODE[source]
         ops: list[UpdateOne] = []  # to plays already stored
         new: list[dict[str, Any]] = []  # plays to insert
@@ -191,9 +194,9 @@ class PlayWriter:
             # Account rows name tracks, and names are not unique: their resolved id is a
             # guess for storing, never a reason to refuse a match.
             by_id = record["precision"] != "minute"
-            candidate = Candidate(record["end_ms"], record["precision"],
-                                  record.get("track_id") if by_id else None, key)
-            known = matcher.match(candidate, source)
+            known = None if fresh else matcher.match(Candidate(
+                record["end_ms"], record["precision"],
+                record.get("track_id") if by_id else None, key), source)
             fields = record  # read only: `end_ms` and `key` are never stored
             if known is not None:
                 day, index = where[known.play_id]
@@ -224,8 +227,9 @@ class PlayWriter:
                            record.get("track_id"), key, code,
                            fields.get("ms_played", fields.get("duration_ms")))
             entries.setdefault(day, []).append(entry)
-            where[play_id] = (day, len(entries[day]) - 1)
-            matcher.add(_known(entry), source)
+            if not fresh:
+                where[play_id] = (day, len(entries[day]) - 1)
+                matcher.add(_known(entry), source)
             document = {"_id": play_id, "user_id": self.user_id, **record,
                         f"from_{source}": True}
             del document["end_ms"]
@@ -275,8 +279,14 @@ def index_stored_plays(db: Database, user_id: str) -> int:
     Once per person; afterwards the capture and the importer own their plays (the daily
     snapshot then leaves recently played to the capture). Returns the plays indexed.
     """
-    user = db.users.find_one({"_id": user_id}, projection={"plays_owner": 1}) or {}
+    user = db.users.find_one({"_id": user_id}, projection={
+        "plays_owner": 1, "last_snapshot_date": 1, "plays_cursor_ms": 1}) or {}
     if user.get("plays_owner") == "history":
+        return 0
+    if user.get("last_snapshot_date") is None and user.get("plays_cursor_ms") is None:
+        # Outside the history room only the daily snapshot stores plays, and it always sets
+        # these: nothing to index (and no query over everyone's plays to find that out).
+        db.users.update_one({"_id": user_id}, {"$set": {"plays_owner": "history"}})
         return 0
     by_day: dict[str, list[list[Any]]] = {}
     for play in db.plays.find({"user_id": user_id},
