@@ -647,3 +647,37 @@ def test_memory_equals_disk_after_a_mixed_workload(tmp_path):
         assert_memory_matches_disk(target, tmp_path, "top_items")
     assert sorted(d["_id"] for d in db.top_items.find()) == sorted(
         d["_id"] for d in other.top_items.find())
+
+
+def test_cursors_give_what_mongomock_gives_and_slice_once(tmp_path):
+    """The store's cursor keeps its skip/limit slice (mongomock re-slices on every next())."""
+    reference = mongomock_ng.MongoClient(tz_aware=True)["db"].things
+    db = open_db(tmp_path)
+    documents = [{"_id": i, "n": i % 7, "at": datetime(2026, 1, 1, tzinfo=UTC)
+                  + timedelta(minutes=i)} for i in range(300)]
+    reference.insert_many([dict(d) for d in documents])
+    db.things.insert_many([dict(d) for d in documents])
+    for make in (lambda c: c.find({"n": {"$gt": 2}}),
+                 lambda c: c.find().sort("n", -1).skip(10).limit(25),
+                 lambda c: c.find({}, {"n": 1}).skip(290),
+                 lambda c: c.find().limit(-3),
+                 lambda c: c.find().sort([("n", 1), ("_id", -1)]).clone()):
+        assert list(make(db.things)) == list(make(reference))
+    cursor = db.things.find().skip(5).limit(50)
+    first = [next(cursor) for _ in range(3)]
+    cursor.rewind()
+    assert [next(cursor) for _ in range(3)] == first
+    slices = []
+    real = list.__getitem__
+
+    class Watched(list):
+        def __getitem__(self, index):
+            if isinstance(index, slice):
+                slices.append(index)
+            return real(self, index)
+
+    cursor = db.things.find()
+    cursor._compute_results()  # mongomock computes the results once...
+    cursor._results = Watched(cursor._results)
+    assert len(list(cursor)) == 300
+    assert len(slices) == 1  # ...and here they are sliced once, not once per document
