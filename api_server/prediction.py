@@ -41,6 +41,10 @@ def _by_name(request: Request, db, person: str, song: str, artist: str) -> servi
     return service.find_song(db, state.settings, person, song.strip(), artist.strip(), known)
 
 
+def _by_id(request: Request, db, person: str, track_id: str) -> service.Song:
+    return service.find_track(db, request.app.state.api.settings, person, track_id)
+
+
 def _raw(song: service.Song) -> dict[str, Any]:
     return {"found_in": song.found_in, **song.raw}
 
@@ -111,7 +115,7 @@ def raw_features_by_id(request: Request, person: str = Depends(current_person),
                        track_id: str = TRACK_ID) -> dict[str, Any]:
     """As `/raw_features`, by Spotify track id."""
     with open_database(request.app.state.api.settings) as db:
-        return _raw(service.find_track(db, request.app.state.api.settings, person, track_id))
+        return _raw(_by_id(request, db, person, track_id))
 
 
 @router.get("/tracks/{track_id}/features", summary="Your feature vector for a track id")
@@ -119,8 +123,7 @@ def features_by_id(request: Request, person: str = Depends(current_person),
                    track_id: str = TRACK_ID) -> dict[str, Any]:
     """As `/features`, by Spotify track id."""
     with open_database(request.app.state.api.settings) as db:
-        song = service.find_track(db, request.app.state.api.settings, person, track_id)
-        return _features(request, db, person, song)
+        return _features(request, db, person, _by_id(request, db, person, track_id))
 
 
 @router.get("/tracks/{track_id}/prediction", summary="Your prediction for a track id")
@@ -128,8 +131,7 @@ def prediction_by_id(request: Request, person: str = Depends(current_person),
                      track_id: str = TRACK_ID) -> dict[str, Any]:
     """As `/prediction`, by Spotify track id."""
     with open_database(request.app.state.api.settings) as db:
-        song = service.find_track(db, request.app.state.api.settings, person, track_id)
-        return _predict(request, db, person, song)
+        return _predict(request, db, person, _by_id(request, db, person, track_id))
 
 
 @router.get("/model", summary="Your current model version and its held-out figures")

@@ -254,35 +254,29 @@ def _typed_extended(file: HistoryFile, *, build: bool = True) -> list[Any] | Non
             moment = fromisoformat(row.ts)
             if moment.tzinfo is None:
                 return None
+            kind = (EPISODE if row.spotify_episode_uri or row.episode_name else
+                    AUDIOBOOK if row.audiobook_chapter_uri or row.audiobook_title else MUSIC)
+            track_uri = row.spotify_track_uri
+            if kind == MUSIC and track_uri and not track_uri.startswith("spotify:track:"):
+                return None
+            end_ms = int(moment.timestamp() * 1000)
             if not build:
-                track_uri = row.spotify_track_uri
-                if track_uri and not track_uri.startswith("spotify:track:") and not (
-                        row.spotify_episode_uri or row.episode_name
-                        or row.audiobook_chapter_uri or row.audiobook_title):
-                    return None
-                append((EPISODE if row.spotify_episode_uri or row.episode_name else
-                        AUDIOBOOK if row.audiobook_chapter_uri or row.audiobook_title
-                        else MUSIC, int(moment.timestamp() * 1000)))
+                append((kind, end_ms))
                 continue
             parsed: dict[str, Any] = {
-                "format": EXTENDED, "end_ms": int(moment.timestamp() * 1000),
+                "format": EXTENDED, "end_ms": end_ms, "kind": kind,
                 "precision": "second", "ms_played": ms_played, "skipped": bool(row.skipped),
                 "shuffle": row.shuffle, "offline": row.offline,
                 "reason_start": row.reason_start, "reason_end": row.reason_end,
                 "platform": row.platform, "conn_country": row.conn_country}
-            if row.spotify_episode_uri or row.episode_name:
-                parsed.update(kind=EPISODE, uri=row.spotify_episode_uri, title=row.episode_name,
+            if kind == EPISODE:
+                parsed.update(uri=row.spotify_episode_uri, title=row.episode_name,
                               show=row.episode_show_name)
-            elif row.audiobook_chapter_uri or row.audiobook_title:
-                parsed.update(kind=AUDIOBOOK, uri=row.audiobook_chapter_uri,
-                              title=row.audiobook_chapter_title, show=row.audiobook_title,
-                              audiobook_uri=row.audiobook_uri)
+            elif kind == AUDIOBOOK:
+                parsed.update(uri=row.audiobook_chapter_uri, title=row.audiobook_chapter_title,
+                              show=row.audiobook_title, audiobook_uri=row.audiobook_uri)
             else:
-                track_uri = row.spotify_track_uri
-                if track_uri and not track_uri.startswith("spotify:track:"):
-                    return None
-                parsed.update(kind=MUSIC,
-                              track_id=track_uri.rsplit(":", 1)[1] if track_uri else None,
+                parsed.update(track_id=track_uri.rsplit(":", 1)[1] if track_uri else None,
                               track_name=row.master_metadata_track_name,
                               artist_name=row.master_metadata_album_artist_name,
                               album_name=row.master_metadata_album_album_name)

@@ -259,3 +259,30 @@ def test_the_cli_says_an_import_is_running_and_imports_nothing(person, tmp_path)
     assert result.exit_code != 0
     assert "Nothing was imported: alice: another import is storing their plays" in result.output
     assert person.plays.count_documents({}) == 0
+
+
+def test_the_fast_parser_reads_every_row_as_the_checking_parser_does(tmp_path, sandbox):
+    """Extended files take a typed msgspec path; it must equal the row-by-row parser, and a
+    file it does not take (an unusual row) still parses through the checking path."""
+    from spotify_etl.history import exports
+
+    content = export_zip(sandbox, sandbox.world.users[4].id, UNTIL, 60)
+    files, _ = exports.history_files(save(content, tmp_path / "export.zip"))
+    extended = [f for f in files if f.format == exports.EXTENDED]
+    assert extended
+    kinds = set()
+    for file in extended:
+        fast = exports._typed_extended(file)
+        assert fast is not None
+        slow = [exports._parse_extended(row, "row") for row in json.loads(file.read())]
+        assert fast == slow
+        assert exports._typed_extended(file, build=False) == [(r["kind"], r["end_ms"])
+                                                              for r in slow]
+        kinds.update(r["kind"] for r in slow)
+    assert exports.MUSIC in kinds and len(kinds) > 1  # music and spoken rows alike
+    odd = dict(EXTENDED_ROW, ts="2026-11-09T20:51:42+00:00", ms_played=True)
+    path = _zip_file(tmp_path, {EXTENDED_NAME: [EXTENDED_ROW, odd]})
+    file = exports.history_files(path)[0][0]
+    assert exports._typed_extended(file) is None  # a bool ms_played: the checking path decides
+    with pytest.raises(exports.ExportError, match="row 2: ms_played must be a whole number"):
+        exports.parse_file(file)
